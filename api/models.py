@@ -1,0 +1,1 @@
+# Organisation API keys (SPEC §5) arrive with the API issue.

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from servicecenter import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tillganglighet/", views.accessibility_statement, name="accessibility"),
+    path("accounts/", include("accounts.urls")),
+    path("visits/", include("visits.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

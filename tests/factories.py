@@ -1,0 +1,92 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from organisations.models import Membership, Municipality, Organisation, Region, Site
+from visits.models import AgeBand, Channel, EService, HelpItem, HelpMode, Language, Outcome, Visit
+
+PASSWORD = "demo12345"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user-{n}")
+
+    @factory.post_generation
+    def password(user, create, extracted, **kwargs):
+        user.set_password(extracted or PASSWORD)
+        if create:
+            user.save(update_fields=["password"])
+
+
+def region_24() -> Region:
+    """Västerbotten, loaded by the SCB data migration."""
+    return Region.objects.get(code="24")
+
+
+def municipality(code: str = "2481") -> Municipality:
+    return Municipality.objects.get(code=code)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.LazyAttribute(lambda o: o.code.title())
+    kind = Organisation.Kind.REGION
+    region = factory.LazyFunction(region_24)
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"site-{n}")
+    name = factory.LazyAttribute(lambda o: o.code.title())
+    kind = Site.Kind.SERVICE_CENTRE
+    organisation = factory.SubFactory(OrganisationFactory)
+    municipality = factory.LazyFunction(municipality)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.LazyAttribute(lambda m: m.site.organisation if m.site else None)
+    site = None
+    role = Membership.Role.STAFF
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Visit
+        skip_postgeneration_save = True
+
+    site = factory.SubFactory(SiteFactory)
+    started_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(minutes=30))
+    duration_min = 15
+    channel = factory.LazyFunction(lambda: Channel.objects.get(code="walk_in"))
+    age_band = factory.LazyFunction(lambda: AgeBand.objects.get(code="75+"))
+    language = factory.LazyFunction(lambda: Language.objects.get(code="sv"))
+
+    @factory.post_generation
+    def help(visit, create, extracted, **kwargs):
+        if not create:
+            return
+        for service, mode, outcome in extracted or [("eid.bankid", "taught", "resolved")]:
+            HelpItem.objects.create(
+                visit=visit,
+                service=EService.objects.get(code=service),
+                mode=HelpMode.objects.get(code=mode),
+                outcome=Outcome.objects.get(code=outcome),
+            )

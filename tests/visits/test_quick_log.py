@@ -1,0 +1,239 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from organisations.models import Membership
+from tests.factories import MembershipFactory, SiteFactory, UserFactory, VisitFactory
+from visits.models import HelpItem, Visit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site():
+    return SiteFactory(code="lycksele", name="Servicecenter Lycksele")
+
+
+@pytest.fixture
+def staff(site):
+    user = UserFactory(username="staff-lycksele", first_name="Anna")
+    MembershipFactory(user=user, site=site, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def typical_visit(**overrides) -> dict:
+    """What the quick-log form posts for one e-service, one help mode and an age band."""
+    data = {
+        "help-0-service": "eid.bankid",
+        "help-0-mode": "taught",
+        "help-0-outcome": "resolved",
+        "help-1-outcome": "resolved",
+        "help-2-outcome": "resolved",
+        "age_band": "75+",
+        "started_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "duration_min": "15",
+        "participants": "1",
+        "channel": "walk_in",
+        "gender": "unstated",
+        "language": "sv",
+        "first_visit": "unknown",
+        "visitor_municipality": "",
+        "confidence_before": "",
+        "confidence_after": "",
+        "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_quick_log_screen_offers_the_most_used_services_first(staff_client, site, staff):
+    for _ in range(3):
+        VisitFactory(site=site, help=[("skatteverket.declaration", "guided", "resolved")])
+    response = staff_client.get(reverse("visits:quick_log", args=[site.code]))
+    assert response.status_code == 200
+    top = [service.code for service in response.context["top_services"]]
+    assert top[0] == "skatteverket.declaration"
+    assert len(top) == 8
+
+
+def test_a_typical_visit_is_saved_with_its_help_item(staff_client, site, staff):
+    response = staff_client.post(reverse("visits:quick_log", args=[site.code]), typical_visit())
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    assert visit.site == site
+    assert visit.created_by == staff
+    assert visit.channel_id == "walk_in"
+    assert [(i.service_id, i.mode_id, i.outcome_id) for i in visit.help_items.all()] == [
+        ("eid.bankid", "taught", "resolved")
+    ]
+    assert AuditEntry.objects.filter(object_id=str(visit.pk), action="create").exists()
+
+
+def test_after_saving_the_screen_offers_an_undo(staff_client, site):
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]), typical_visit(), follow=True
+    )
+    assert response.context["undo_visit"] == Visit.objects.get()
+    assert "Undo" in response.text or "Ångra" in response.text
+
+
+def test_undo_removes_the_visit_and_its_help_items(staff_client, site):
+    staff_client.post(reverse("visits:quick_log", args=[site.code]), typical_visit())
+    visit = Visit.objects.get()
+    response = staff_client.post(reverse("visits:undo", args=[visit.pk]))
+    assert response.status_code == 302
+    assert not Visit.objects.exists()
+    assert not HelpItem.objects.exists()
+    assert AuditEntry.objects.filter(object_id=str(visit.pk), action="delete").exists()
+
+
+def test_undo_is_refused_once_the_time_is_up(staff_client, site):
+    staff_client.post(reverse("visits:quick_log", args=[site.code]), typical_visit())
+    Visit.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=1))
+    staff_client.post(reverse("visits:undo", args=[Visit.objects.get().pk]))
+    assert Visit.objects.count() == 1
+
+
+def test_a_note_with_a_personal_identity_number_is_refused_and_the_form_keeps_its_values(
+    staff_client, site
+):
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]),
+        typical_visit(note="Hjälpte 19121212-1212 med BankID", duration_min="25"),
+    )
+    assert response.status_code == 200
+    assert not Visit.objects.exists()
+    assert "personal identity number" in str(response.context["form"].errors["note"]) or (
+        "personnummer" in str(response.context["form"].errors["note"])
+    )
+    assert response.context["form"]["duration_min"].value() == "25"
+    assert response.context["selected_service"] == "eid.bankid"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("duration_min", "0"),
+        ("duration_min", "601"),
+        ("participants", "0"),
+        ("confidence_before", "6"),
+        ("confidence_after", "0"),
+    ],
+)
+def test_out_of_range_values_get_a_field_error_not_a_server_error(
+    staff_client, site, field, value
+):
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]), typical_visit(**{field: value})
+    )
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Visit.objects.exists()
+
+
+def test_a_visit_without_an_e_service_is_refused(staff_client, site):
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]),
+        typical_visit(**{"help-0-service": "", "help-0-mode": ""}),
+    )
+    assert response.status_code == 200
+    assert response.context["first_help"].errors
+    assert not Visit.objects.exists()
+
+
+def test_a_second_errand_is_saved_as_its_own_help_item(staff_client, site):
+    staff_client.post(
+        reverse("visits:quick_log", args=[site.code]),
+        typical_visit(
+            **{
+                "help-1-service": "1177.login",
+                "help-1-mode": "guided",
+                "help-1-outcome": "partly",
+            }
+        ),
+    )
+    assert sorted(HelpItem.objects.values_list("service", "mode", "outcome")) == [
+        ("1177.login", "guided", "partly"),
+        ("eid.bankid", "taught", "resolved"),
+    ]
+
+
+def test_same_again_repeats_the_previous_visit_in_one_press(staff_client, site, staff):
+    staff_client.post(
+        reverse("visits:quick_log", args=[site.code]),
+        typical_visit(note="Första besöket", barriers=["skills"]),
+    )
+    staff_client.post(reverse("visits:same_again", args=[site.code]))
+    first, second = Visit.objects.order_by("created_at")
+    assert second.age_band_id == first.age_band_id == "75+"
+    assert list(second.help_items.values_list("service", flat=True)) == ["eid.bankid"]
+    assert list(second.barriers.values_list("code", flat=True)) == ["skills"]
+    assert second.note == ""
+
+
+def test_staff_cannot_open_the_quick_log_of_another_site(staff_client):
+    other = SiteFactory(code="storuman")
+    response = staff_client.get(reverse("visits:quick_log", args=[other.code]))
+    assert response.status_code == 404
+
+
+def test_todays_list_shows_todays_visits_and_not_yesterdays(staff_client, site, staff):
+    VisitFactory(site=site, created_by=staff, duration_min=33)
+    VisitFactory(
+        site=site,
+        created_by=staff,
+        duration_min=44,
+        started_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    response = staff_client.get(reverse("visits:today", args=[site.code]))
+    durations = [row.record.duration_min for row in response.context["table"].rows]
+    assert durations == [33]
+
+
+def test_todays_list_uses_a_fixed_number_of_queries(
+    staff_client, site, staff, django_assert_num_queries
+):
+    VisitFactory(site=site, created_by=staff)
+    url = reverse("visits:today", args=[site.code])
+    staff_client.get(url)  # warm the session and content-type caches
+    with django_assert_num_queries(9):
+        staff_client.get(url)
+    for _ in range(5):
+        VisitFactory(site=site, created_by=staff, help=[("1177.login", "guided", "resolved")])
+    with django_assert_num_queries(9):
+        staff_client.get(url)
+
+
+def test_the_author_can_edit_a_visit_the_same_day(staff_client, site, staff):
+    visit = VisitFactory(site=site, created_by=staff)
+    data = typical_visit(duration_min="40")
+    response = staff_client.post(reverse("visits:edit", args=[visit.pk]), data)
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.duration_min == 40
+    change = AuditEntry.objects.get(object_id=str(visit.pk), action="update")
+    assert change.changes["duration_min"] == [15, 40]
+
+
+def test_a_visit_from_yesterday_cannot_be_edited(staff_client, site, staff):
+    visit = VisitFactory(
+        site=site, created_by=staff, started_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    response = staff_client.get(reverse("visits:edit", args=[visit.pk]))
+    assert response.status_code == 404
+
+
+def test_a_colleagues_visit_cannot_be_edited_by_staff(staff_client, site):
+    colleague = UserFactory()
+    visit = VisitFactory(site=site, created_by=colleague)
+    response = staff_client.get(reverse("visits:edit", args=[visit.pk]))
+    assert response.status_code == 404

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organisations.models import Municipality
+from visits.models import (
+    AgeBand,
+    Barrier,
+    Channel,
+    EService,
+    HelpMode,
+    Language,
+    Outcome,
+    Visit,
+)
+from visits.services import HelpItemInput
+
+DEFAULT_DURATION_MIN = 15
+EXTRA_HELP_ROWS = 2
+
+
+class FirstVisitWidget(forms.RadioSelect):
+    """Yes / no / don't know, where "don't know" is stored as NULL."""
+
+    def format_value(self, value):
+        return [{True: "true", False: "false"}.get(value, "unknown")]
+
+
+class VisitForm(forms.ModelForm):
+    first_visit = forms.NullBooleanField(
+        label=_("First visit"),
+        required=False,
+        widget=FirstVisitWidget(
+            choices=[("true", _("Yes")), ("false", _("No")), ("unknown", _("Don't know"))]
+        ),
+    )
+    confidence_before = forms.TypedChoiceField(
+        label=_("Confidence before (1–5)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Not asked"))] + [(n, str(n)) for n in range(1, 6)],
+        widget=forms.RadioSelect,
+    )
+    confidence_after = forms.TypedChoiceField(
+        label=_("Confidence after (1–5)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Not asked"))] + [(n, str(n)) for n in range(1, 6)],
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Visit
+        fields = [
+            "started_at",
+            "duration_min",
+            "participants",
+            "channel",
+            "age_band",
+            "gender",
+            "language",
+            "interpreter",
+            "first_visit",
+            "visitor_municipality",
+            "barriers",
+            "confidence_before",
+            "confidence_after",
+            "note",
+        ]
+        widgets = {
+            "started_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "duration_min": forms.NumberInput(attrs={"min": 1, "max": 600, "inputmode": "numeric"}),
+            "participants": forms.NumberInput(attrs={"min": 1, "max": 500, "inputmode": "numeric"}),
+            "channel": forms.RadioSelect,
+            "age_band": forms.RadioSelect,
+            "gender": forms.RadioSelect,
+            "barriers": forms.CheckboxSelectMultiple,
+            "note": forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        visit = self.instance if self.instance.pk else None
+        # Inactive entries disappear from forms but stay valid on the visits that use them.
+        self.fields["channel"].queryset = Channel.objects.for_form(visit and visit.channel_id)
+        self.fields["age_band"].queryset = AgeBand.objects.for_form(visit and visit.age_band_id)
+        self.fields["language"].queryset = Language.objects.for_form(visit and visit.language_id)
+        self.fields["barriers"].queryset = Barrier.objects.active()
+        self.fields["visitor_municipality"].queryset = Municipality.objects.order_by("name")
+        self.fields["visitor_municipality"].empty_label = _("Unknown")
+        self.fields["gender"].choices = Visit.Gender.choices
+        if visit is None:
+            self.initial.setdefault(
+                "started_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+            self.initial.setdefault("duration_min", DEFAULT_DURATION_MIN)
+            self.initial.setdefault("channel", "walk_in")
+            self.initial.setdefault("language", "sv")
+            self.initial.setdefault("gender", Visit.Gender.UNSTATED)
+
+    def visit_fields(self) -> dict:
+        """Cleaned values as keyword arguments for visit_log / visit_update."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "barriers"}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put a workflow's ValidationError on the fields it names."""
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+
+
+class HelpItemForm(forms.Form):
+    """One errand. A row left without service and help mode is simply not used."""
+
+    service = forms.ModelChoiceField(
+        label=_("E-service"), queryset=EService.objects.none(), required=False
+    )
+    mode = forms.ModelChoiceField(
+        label=_("Help given"),
+        queryset=HelpMode.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    outcome = forms.ModelChoiceField(
+        label=_("Outcome"),
+        queryset=Outcome.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+
+    def __init__(self, *args, current: HelpItemInput | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = EService.objects.for_form(
+            current and current.service
+        ).with_provider()
+        self.fields["mode"].queryset = HelpMode.objects.for_form(current and current.mode)
+        self.fields["outcome"].queryset = Outcome.objects.for_form(current and current.outcome)
+        self.initial.setdefault("outcome", "resolved")
+
+    def clean(self):
+        cleaned = super().clean()
+        used = cleaned.get("service") or cleaned.get("mode")
+        if used:
+            if not cleaned.get("service"):
+                self.add_error("service", _("Choose the e-service."))
+            if not cleaned.get("mode"):
+                self.add_error("mode", _("Choose how the visitor was helped."))
+            if not cleaned.get("outcome"):
+                self.add_error("outcome", _("Choose the outcome."))
+        return cleaned
+
+    def help_item(self) -> HelpItemInput | None:
+        data = self.cleaned_data
+        if not (data.get("service") and data.get("mode") and data.get("outcome")):
+            return None
+        return HelpItemInput(service=data["service"], mode=data["mode"], outcome=data["outcome"])
+
+
+def help_item_forms(*, data=None, current: list[HelpItemInput] | None = None) -> list[HelpItemForm]:
+    current = current or []
+    rows = max(1 + EXTRA_HELP_ROWS, len(current) + 1)
+    forms_ = []
+    for index in range(rows):
+        item = current[index] if index < len(current) else None
+        initial = (
+            {"service": item.service, "mode": item.mode, "outcome": item.outcome} if item else None
+        )
+        forms_.append(
+            HelpItemForm(data=data, prefix=f"help-{index}", initial=initial, current=item)
+        )
+    return forms_
+
+
+def collect_help_items(forms_: list[HelpItemForm]) -> list[HelpItemInput] | None:
+    """The errands entered, or None (with an error on the first row) when there are none."""
+    if not all(form.is_valid() for form in forms_):
+        return None
+    items = [item for form in forms_ if (item := form.help_item()) is not None]
+    if not items:
+        forms_[0].add_error("service", _("Choose the e-service the visitor was helped with."))
+        forms_[0].add_error("mode", _("Choose how the visitor was helped."))
+        return None
+    return items

@@ -1,0 +1,246 @@
+"""Visit workflows. Views, forms and (later) the API call these; nothing else writes visits."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEntry
+from audit.services import audit_record
+from organisations.models import Municipality, Site
+from servicecenter.live import broadcast_on_commit, site_group
+from visits.models import (
+    AgeBand,
+    Barrier,
+    Channel,
+    EService,
+    HelpItem,
+    HelpMode,
+    Language,
+    Outcome,
+    Visit,
+)
+
+# A tablet's clock may run a little ahead of the server's.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+SNAPSHOT_FIELDS = (
+    "site_id",
+    "staff_id",
+    "started_at",
+    "duration_min",
+    "participants",
+    "channel_id",
+    "age_band_id",
+    "gender",
+    "language_id",
+    "interpreter",
+    "first_visit",
+    "visitor_municipality_id",
+    "confidence_before",
+    "confidence_after",
+    "note",
+    "source",
+)
+
+
+@dataclass(frozen=True)
+class HelpItemInput:
+    service: EService
+    mode: HelpMode
+    outcome: Outcome
+
+
+def visit_snapshot(visit: Visit) -> dict[str, Any]:
+    """The visit as codes and raw values, the form the audit history keeps."""
+    values: dict[str, Any] = {}
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(visit, name)
+        if isinstance(value, datetime.datetime):
+            value = value.isoformat()
+        values[name.removesuffix("_id")] = value
+    values["barriers"] = sorted(b.pk for b in visit.barriers.all())
+    values["help"] = [
+        [item.service_id, item.mode_id, item.outcome_id] for item in visit.help_items.all()
+    ]
+    return values
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        key: [before.get(key), after.get(key)] for key in after if before.get(key) != after[key]
+    }
+
+
+def _check_help_items(help_items: Sequence[HelpItemInput]) -> None:
+    if not help_items:
+        raise ValidationError(
+            {"help": _("Add at least one e-service the visitor was helped with.")}
+        )
+
+
+def _check_not_in_future(started_at: datetime.datetime) -> None:
+    if started_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"started_at": _("A visit cannot start in the future.")})
+
+
+def _broadcast(visit: Visit, event_type: str) -> None:
+    broadcast_on_commit(
+        site_group(visit.site.code),
+        {"type": event_type, "visit": str(visit.pk), "site": visit.site.code},
+    )
+
+
+@transaction.atomic
+def visit_log(
+    *,
+    site: Site,
+    started_at: datetime.datetime,
+    duration_min: int,
+    channel: Channel,
+    age_band: AgeBand,
+    language: Language,
+    help_items: Sequence[HelpItemInput],
+    created_by=None,
+    staff=None,
+    participants: int = 1,
+    gender: str = Visit.Gender.UNSTATED,
+    interpreter: bool = False,
+    first_visit: bool | None = None,
+    visitor_municipality: Municipality | None = None,
+    barriers: Iterable[Barrier] = (),
+    confidence_before: int | None = None,
+    confidence_after: int | None = None,
+    note: str = "",
+    source: str = Visit.Source.COUNTER,
+    visit_id=None,
+) -> Visit:
+    """Record one visit with its help items. Raises ValidationError and saves nothing when any
+    value is out of range or the note holds personal data."""
+    _check_help_items(help_items)
+    _check_not_in_future(started_at)
+    visit = Visit(
+        site=site,
+        staff=staff,
+        started_at=started_at,
+        duration_min=duration_min,
+        participants=participants,
+        channel=channel,
+        age_band=age_band,
+        gender=gender,
+        language=language,
+        interpreter=interpreter,
+        first_visit=first_visit,
+        visitor_municipality=visitor_municipality,
+        confidence_before=confidence_before,
+        confidence_after=confidence_after,
+        note=note,
+        source=source,
+        created_by=created_by,
+        updated_by=created_by,
+    )
+    if visit_id is not None:
+        visit.id = visit_id
+    visit.full_clean(validate_unique=False)
+    visit.save(force_insert=True)
+    visit.barriers.set(list(barriers))
+    HelpItem.objects.bulk_create(
+        HelpItem(visit=visit, service=item.service, mode=item.mode, outcome=item.outcome)
+        for item in help_items
+    )
+    audit_record(
+        instance=visit,
+        action=AuditEntry.Action.CREATE,
+        actor=created_by,
+        changes={key: [None, value] for key, value in visit_snapshot(visit).items()},
+    )
+    _broadcast(visit, "visit.logged")
+    return visit
+
+
+@transaction.atomic
+def visit_update(
+    *,
+    visit: Visit,
+    updated_by,
+    help_items: Sequence[HelpItemInput] | None = None,
+    barriers: Iterable[Barrier] | None = None,
+    **fields: Any,
+) -> Visit:
+    """Change a visit's fields (and, when given, its barriers and help items)."""
+    before = visit_snapshot(visit)
+    for name, value in fields.items():
+        setattr(visit, name, value)
+    if "started_at" in fields:
+        _check_not_in_future(visit.started_at)
+    visit.updated_by = updated_by
+    visit.full_clean(validate_unique=False)
+    visit.save()
+    if barriers is not None:
+        visit.barriers.set(list(barriers))
+    if help_items is not None:
+        _check_help_items(help_items)
+        visit.help_items.all().delete()
+        HelpItem.objects.bulk_create(
+            HelpItem(visit=visit, service=item.service, mode=item.mode, outcome=item.outcome)
+            for item in help_items
+        )
+    changes = _diff(before, visit_snapshot(visit))
+    if changes:
+        audit_record(
+            instance=visit, action=AuditEntry.Action.UPDATE, actor=updated_by, changes=changes
+        )
+    _broadcast(visit, "visit.changed")
+    return visit
+
+
+@transaction.atomic
+def visit_delete(*, visit: Visit, deleted_by) -> None:
+    """Remove a visit (the counter's undo); the audit history keeps what it was."""
+    audit_record(
+        instance=visit,
+        action=AuditEntry.Action.DELETE,
+        actor=deleted_by,
+        changes={key: [value, None] for key, value in visit_snapshot(visit).items()},
+    )
+    _broadcast(visit, "visit.deleted")
+    visit.delete()
+
+
+def visit_undo_deadline(visit: Visit) -> datetime.datetime:
+    return visit.created_at + datetime.timedelta(
+        seconds=settings.VISIT_UNDO_SECONDS + settings.VISIT_UNDO_GRACE_SECONDS
+    )
+
+
+def visit_repeat(*, previous: Visit, created_by, started_at: datetime.datetime) -> Visit:
+    """ "Same again": a new visit with the previous one's categories and errands, starting now.
+    The note and confidence answers belong to one visitor and are not copied."""
+    return visit_log(
+        site=previous.site,
+        started_at=started_at,
+        duration_min=previous.duration_min,
+        channel=previous.channel,
+        age_band=previous.age_band,
+        language=previous.language,
+        help_items=[
+            HelpItemInput(service=item.service, mode=item.mode, outcome=item.outcome)
+            for item in previous.help_items.all()
+        ],
+        created_by=created_by,
+        staff=created_by,
+        participants=previous.participants,
+        gender=previous.gender,
+        interpreter=previous.interpreter,
+        first_visit=previous.first_visit,
+        visitor_municipality=previous.visitor_municipality,
+        barriers=previous.barriers.all(),
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("<slug:site_code>/", views.quick_log, name="quick_log"),
+    path("<slug:site_code>/same-again/", views.same_again, name="same_again"),
+    path("<slug:site_code>/today/", views.today, name="today"),
+    path("visit/<uuid:visit_id>/edit/", views.edit, name="edit"),
+    path("visit/<uuid:visit_id>/undo/", views.undo, name="undo"),
+]
