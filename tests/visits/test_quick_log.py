@@ -129,9 +129,7 @@ def test_a_note_with_a_personal_identity_number_is_refused_and_the_form_keeps_it
         ("confidence_after", "0"),
     ],
 )
-def test_out_of_range_values_get_a_field_error_not_a_server_error(
-    staff_client, site, field, value
-):
+def test_out_of_range_values_get_a_field_error_not_a_server_error(staff_client, site, field, value):
     response = staff_client.post(
         reverse("visits:quick_log", args=[site.code]), typical_visit(**{field: value})
     )
