@@ -35,7 +35,6 @@ test: $(VENV)/.installed .env lint
 
 messages: $(VENV)/.installed .env
 	cd $(CURDIR) && $(PY) manage.py makemessages --locale sv --locale en --ignore ".venv/*" --no-obsolete
-	$(PY) manage.py makemessages --locale sv --locale en --domain djangojs --ignore ".venv/*" --ignore "staticfiles/*" --no-obsolete
 	$(PY) manage.py compilemessages --ignore ".venv/*"
 
 demo: $(VENV)/.installed .env

@@ -19,3 +19,22 @@ def audit_record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         changes=changes,
     )
+
+
+def audit_scrub_field(*, model: type[models.Model], object_ids: list, field: str) -> int:
+    """Blank one field's values in the history of the given objects (personal-data purges:
+    a cleared value must not live on in the history)."""
+    entries = list(
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=[str(pk) for pk in object_ids],
+        ).only("pk", "changes")
+    )
+    scrubbed = []
+    for entry in entries:
+        values = entry.changes.get(field)
+        if values and any(values):
+            entry.changes[field] = ["" if value else value for value in values]
+            scrubbed.append(entry)
+    AuditEntry.objects.bulk_update(scrubbed, ["changes"])
+    return len(scrubbed)

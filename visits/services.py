@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
-from audit.services import audit_record
+from audit.services import audit_record, audit_scrub_field
 from organisations.models import Municipality, Site
 from servicecenter.live import broadcast_on_commit, site_group
 from visits.models import (
@@ -29,6 +29,8 @@ from visits.models import (
     Visit,
 )
 
+# SQLite allows about a thousand parameters in one statement.
+PURGE_BATCH = 500
 # A tablet's clock may run a little ahead of the server's.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 
@@ -244,3 +246,18 @@ def visit_repeat(*, previous: Visit, created_by, started_at: datetime.datetime) 
         visitor_municipality=previous.visitor_municipality,
         barriers=previous.barriers.all(),
     )
+
+
+def visit_notes_purge(*, older_than_days: int, now: datetime.datetime | None = None) -> int:
+    """Clear the notes of visits older than the retention period, and the note values kept
+    in their audit history; categories stay, so statistics do not change. Idempotent."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=older_than_days)
+    ids = list(
+        Visit.objects.filter(started_at__lt=cutoff).exclude(note="").values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        for start in range(0, len(ids), PURGE_BATCH):
+            batch = ids[start : start + PURGE_BATCH]
+            Visit.objects.filter(pk__in=batch).update(note="", updated_at=timezone.now())
+            audit_scrub_field(model=Visit, object_ids=batch, field="note")
+    return len(ids)

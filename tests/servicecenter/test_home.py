@@ -40,3 +40,10 @@ def test_the_start_page_uses_a_fixed_number_of_queries(client, django_assert_num
         SiteFactory(organisation=organisation)
     with django_assert_num_queries(4):
         client.get(reverse("home"))
+
+
+def test_an_unknown_page_gets_the_applications_own_404(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "<main" in response.text
