@@ -38,3 +38,21 @@ def audit_scrub_field(*, model: type[models.Model], object_ids: list, field: str
             scrubbed.append(entry)
     AuditEntry.objects.bulk_update(scrubbed, ["changes"])
     return len(scrubbed)
+
+
+def audit_record_many(
+    *, model: type[models.Model], actor: Any | None, entries: list[tuple[str, dict]]
+) -> None:
+    """Record the creation of many objects in one statement (bulk ingest)."""
+    content_type = ContentType.objects.get_for_model(model)
+    actor = actor if actor is not None and getattr(actor, "pk", None) else None
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            content_type=content_type,
+            object_id=object_id,
+            action=AuditEntry.Action.CREATE,
+            actor=actor,
+            changes=changes,
+        )
+        for object_id, changes in entries
+    )

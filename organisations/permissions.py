@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 from django.utils import timezone
 
-from organisations.models import Membership, Site
+from organisations.models import Membership, Organisation, Site
 from organisations.querysets import SiteQuerySet
 
 User = AbstractBaseUser | AnonymousUser
@@ -22,11 +22,20 @@ MANAGING_ROLES = (Membership.Role.MANAGER, Membership.Role.ADMIN)
 ALL_ROLES = tuple(Membership.Role)
 
 
+def _api_organisation(user) -> Organisation | None:
+    """The organisation behind an API key caller (api.authentication.ApiClient), else None."""
+    return getattr(user, "organisation", None)
+
+
 def _sites_with_role(user: User, roles) -> SiteQuerySet:
     if not user.is_authenticated or not user.is_active:
         return Site.objects.none()
     if user.is_superuser:
         return Site.objects.all()
+    if (organisation := _api_organisation(user)) is not None:
+        # An organisation's system acts for the whole organisation; it logs no counter visits
+        # through the pages, but reports them through the API like any staff member.
+        return Site.objects.filter(organisation=organisation)
     memberships = Membership.objects.for_user(user).with_roles(roles)
     return Site.objects.filter(
         Q(pk__in=memberships.filter(site__isnull=False).values("site"))
@@ -54,6 +63,9 @@ def sites_for_statistics(user: User) -> SiteQuerySet:
     owned = sites_owned_for(user)
     if not user.is_authenticated or not user.is_active or user.is_superuser:
         return owned
+    if (organisation := _api_organisation(user)) is not None:
+        # Partners read regional statistics (suppressed where not theirs, SPEC §5).
+        return Site.objects.filter(municipality__region=organisation.region_id)
     analyst_regions = (
         Membership.objects.for_user(user)
         .with_roles([Membership.Role.ANALYST])
@@ -61,6 +73,19 @@ def sites_for_statistics(user: User) -> SiteQuerySet:
     )
     return Site.objects.filter(
         Q(pk__in=owned.values("pk")) | Q(municipality__region__in=analyst_regions)
+    )
+
+
+def organisations_owned_by(user: User):
+    """Organisations whose data the user sees unsuppressed."""
+    if not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    if (organisation := _api_organisation(user)) is not None:
+        return Organisation.objects.filter(pk=organisation.pk)
+    return Organisation.objects.filter(
+        pk__in=Membership.objects.for_user(user).values("organisation")
     )
 
 

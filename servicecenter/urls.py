@@ -10,4 +10,8 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
 ]
+
+handler404 = "servicecenter.views.not_found"
+handler500 = "servicecenter.views.server_error"

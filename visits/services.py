@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
-from audit.services import audit_record, audit_scrub_field
+from audit.services import audit_record, audit_record_many, audit_scrub_field
 from organisations.models import Municipality, Site
 from servicecenter.live import broadcast_on_commit, site_group
 from visits.models import (
@@ -261,3 +262,190 @@ def visit_notes_purge(*, older_than_days: int, now: datetime.datetime | None = N
             Visit.objects.filter(pk__in=batch).update(note="", updated_at=timezone.now())
             audit_scrub_field(model=Visit, object_ids=batch, field="note")
     return len(ids)
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    """A visit as reported by a client system (API, offline tablet), taxonomies as codes.
+    Equal records mean the same visit: that is how a repeated submission is recognised."""
+
+    id: uuid.UUID
+    site_id: int
+    started_at: datetime.datetime
+    duration_min: int
+    channel_id: str
+    help: tuple[tuple[str, str, str], ...]  # (service, mode, outcome), sorted
+    participants: int = 1
+    age_band_id: str = "unknown"
+    gender: str = Visit.Gender.UNSTATED
+    language_id: str = "sv"
+    interpreter: bool = False
+    first_visit: bool | None = None
+    visitor_municipality_id: int | None = None
+    barriers: tuple[str, ...] = ()  # sorted
+    confidence_before: int | None = None
+    confidence_after: int | None = None
+    note: str = ""
+
+    VISIT_FIELDS = (
+        "site_id",
+        "started_at",
+        "duration_min",
+        "channel_id",
+        "participants",
+        "age_band_id",
+        "gender",
+        "language_id",
+        "interpreter",
+        "first_visit",
+        "visitor_municipality_id",
+        "confidence_before",
+        "confidence_after",
+        "note",
+    )
+
+    @classmethod
+    def of(cls, visit: Visit) -> VisitRecord:
+        """The record a stored visit corresponds to (help items and barriers prefetched)."""
+        return cls(
+            id=visit.pk,
+            help=tuple(
+                sorted((i.service_id, i.mode_id, i.outcome_id) for i in visit.help_items.all())
+            ),
+            barriers=tuple(sorted(b.pk for b in visit.barriers.all())),
+            **{name: getattr(visit, name) for name in cls.VISIT_FIELDS},
+        )
+
+
+class IngestStatus:
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    id: uuid.UUID
+    status: str
+
+
+def _visit_rows(records: Sequence[VisitRecord], *, source: str, now: datetime.datetime):
+    visits = [
+        Visit(
+            id=record.id,
+            source=source,
+            created_at=now,
+            updated_at=now,
+            **{name: getattr(record, name) for name in VisitRecord.VISIT_FIELDS},
+        )
+        for record in records
+    ]
+    help_items = [
+        HelpItem(visit_id=record.id, service_id=service, mode_id=mode, outcome_id=outcome)
+        for record in records
+        for service, mode, outcome in record.help
+    ]
+    barrier_links = [
+        Visit.barriers.through(visit_id=record.id, barrier_id=code)
+        for record in records
+        for code in record.barriers
+    ]
+    return visits, help_items, barrier_links
+
+
+def _insert(records: Sequence[VisitRecord], *, source: str, actor) -> None:
+    now = timezone.now()
+    visits, help_items, barrier_links = _visit_rows(records, source=source, now=now)
+    Visit.objects.bulk_create(visits)
+    HelpItem.objects.bulk_create(help_items)
+    Visit.barriers.through.objects.bulk_create(barrier_links)
+    audit_record_many(
+        model=Visit,
+        actor=actor,
+        entries=[
+            (str(record.id), {"source": [None, source], **_record_changes(record)})
+            for record in records
+        ],
+    )
+
+
+def _record_changes(record: VisitRecord) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    for name in VisitRecord.VISIT_FIELDS:
+        value = getattr(record, name)
+        if isinstance(value, datetime.datetime):
+            value = value.isoformat()
+        changes[name.removesuffix("_id")] = [None, value]
+    changes["barriers"] = [None, list(record.barriers)]
+    changes["help"] = [None, [list(item) for item in record.help]]
+    return changes
+
+
+def _stored_records(ids) -> dict[uuid.UUID, VisitRecord]:
+    stored = Visit.objects.filter(pk__in=list(ids)).prefetch_related("help_items", "barriers")
+    return {visit.pk: VisitRecord.of(visit) for visit in stored}
+
+
+def _compare(record: VisitRecord, stored: VisitRecord) -> str:
+    return IngestStatus.DUPLICATE if record == stored else IngestStatus.CONFLICT
+
+
+def visit_ingest(
+    *, records: Sequence[VisitRecord], source: str = Visit.Source.API, actor=None
+) -> list[IngestResult]:
+    """Save validated records that are new; recognise the ones already stored.
+
+    The client-chosen id is the idempotency key: a record equal to the stored visit is a
+    `duplicate` (nothing changes), a different one with the same id is a `conflict`. New
+    records are inserted together; if another request inserts one of the same ids meanwhile,
+    the primary key refuses it and each record is retried on its own."""
+    stored = _stored_records(record.id for record in records)
+    results: list[IngestResult | None] = [None] * len(records)
+    fresh: dict[uuid.UUID, int] = {}
+    for index, record in enumerate(records):
+        if record.id in stored:
+            results[index] = IngestResult(record.id, _compare(record, stored[record.id]))
+        elif record.id in fresh:
+            first = records[fresh[record.id]]
+            results[index] = IngestResult(record.id, _compare(record, first))
+        else:
+            fresh[record.id] = index
+    new_records = [records[index] for index in fresh.values()]
+    try:
+        with transaction.atomic():
+            _insert(new_records, source=source, actor=actor)
+            _announce_ingest(new_records)
+    except IntegrityError:
+        for index in fresh.values():
+            results[index] = _ingest_one(records[index], source=source, actor=actor)
+    else:
+        for index in fresh.values():
+            results[index] = IngestResult(records[index].id, IngestStatus.CREATED)
+    return results  # type: ignore[return-value]
+
+
+def _ingest_one(record: VisitRecord, *, source: str, actor) -> IngestResult:
+    try:
+        with transaction.atomic():
+            _insert([record], source=source, actor=actor)
+            _announce_ingest([record])
+    except IntegrityError:
+        stored = _stored_records([record.id]).get(record.id)
+        if stored is None:  # not a duplicate key after all: a real constraint violation
+            raise
+        return IngestResult(record.id, _compare(record, stored))
+    return IngestResult(record.id, IngestStatus.CREATED)
+
+
+def _announce_ingest(records: Sequence[VisitRecord]) -> None:
+    site_codes = dict(
+        Site.objects.filter(pk__in={record.site_id for record in records}).values_list("pk", "code")
+    )
+    counts: dict[int, int] = {}
+    for record in records:
+        counts[record.site_id] = counts.get(record.site_id, 0) + 1
+    for site_id, count in counts.items():
+        broadcast_on_commit(
+            site_group(site_codes[site_id]),
+            {"type": "visits.ingested", "site": site_codes[site_id], "count": count},
+        )

@@ -1,0 +1,163 @@
+"""Statistics for the API: the indicator engine, scoped to what the caller may read, and
+suppressed where the data is not the caller's (SPEC §3, §5, §7)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+
+from indicators.definitions import INDICATORS
+from indicators.engine import GROUP_BY_CHOICES, compute
+from indicators.scopes import Scope, ScopeError, parse_scope
+from indicators.suppression import suppress
+from organisations.models import Municipality, Site
+from organisations.permissions import organisations_owned_by, sites_for_statistics
+
+# Long enough for year-on-year comparisons, short enough to bound one request's work.
+MAX_PERIOD = datetime.timedelta(days=366 * 5)
+
+
+def default_period() -> tuple[datetime.date, datetime.date]:
+    """The last twelve whole months up to today."""
+    today = timezone.localdate()
+    year, month = divmod(today.year * 12 + today.month - 1 - 11, 12)
+    return datetime.date(year, month + 1, 1), today
+
+
+class PeriodSerializer(serializers.Serializer):
+    """`from` and `to` (inclusive dates); both default to the last twelve months."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "from": serializers.DateField(required=False),
+            "to": serializers.DateField(required=False),
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        default_from, default_to = default_period()
+        date_from = attrs.get("from", default_from)
+        date_to = attrs.get("to", default_to)
+        if date_from > date_to:
+            raise serializers.ValidationError({"from": _("“from” must not be after “to”.")})
+        if date_to - date_from > MAX_PERIOD:
+            raise serializers.ValidationError({"to": _("The period may be at most five years.")})
+        return {"from": date_from, "to": date_to}
+
+
+class StatsQuerySerializer(PeriodSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            **super().get_fields(),
+            "scope": serializers.CharField(required=False, max_length=80),
+            "group_by": serializers.ChoiceField(choices=GROUP_BY_CHOICES, required=False),
+        }
+
+    def validate_scope(self, text: str) -> Scope:
+        try:
+            return parse_scope(text)
+        except ScopeError as error:
+            raise serializers.ValidationError(str(error)) from error
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {**attrs, **super().validate(attrs)}
+
+
+class OpenQuerySerializer(PeriodSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            **super().get_fields(),
+            "municipality": serializers.RegexField(r"^\d{4}$", required=False),
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {**attrs, **super().validate(attrs)}
+
+
+@dataclass(frozen=True)
+class StatsRequest:
+    scope: Scope
+    date_from: datetime.date
+    date_to: datetime.date
+    group_by: str | None
+
+
+def default_scope(user) -> Scope:
+    """The caller's own organisation, when it has exactly one."""
+    owned = list(organisations_owned_by(user).values_list("code", flat=True)[:2])
+    if len(owned) != 1:
+        raise serializers.ValidationError(
+            {"scope": _("Choose a scope, e.g. region:24 or organisation:<code>.")}
+        )
+    return parse_scope(f"organisation:{owned[0]}")
+
+
+def statistics_for(*, user, request: StatsRequest) -> dict[str, Any]:
+    readable = sites_for_statistics(user)
+    scope = request.scope
+    sites = scope.sites.filter(pk__in=readable.values("pk"))
+    if not sites.exists() and scope.sites.exists():
+        # Outside the caller's reach: answered exactly like a scope that does not exist.
+        raise NotFound(_("No statistics for that scope."))
+    table = compute(
+        sites=sites,
+        date_from=request.date_from,
+        date_to=request.date_to,
+        group_by=request.group_by,
+        area_municipalities=scope.area_municipalities,
+        owned_organisations=organisations_owned_by(user),
+    )
+    table, suppressed = suppress(table, min_cell=settings.STATS_MIN_CELL)
+    return {
+        "scope": str(scope),
+        "from": request.date_from.isoformat(),
+        "to": request.date_to.isoformat(),
+        "group_by": request.group_by,
+        "min_cell": settings.STATS_MIN_CELL,
+        **table.public(),
+        "suppressed": suppressed,
+    }
+
+
+OPEN_COLUMNS = ["municipality", "month", *[c for c, i in INDICATORS.items() if i.available]]
+
+
+def open_indicators(
+    *, date_from: datetime.date, date_to: datetime.date, municipality: str | None
+) -> dict[str, Any]:
+    """Monthly indicators per municipality for anyone: everything is suppressed as foreign."""
+    municipalities = Municipality.objects.filter(
+        pk__in=Site.objects.values("municipality")
+    ).order_by("code")
+    if municipality:
+        municipalities = municipalities.filter(code=municipality)
+    rows: list[dict[str, Any]] = []
+    for place in municipalities:
+        table = compute(
+            sites=Site.objects.filter(municipality=place),
+            date_from=date_from,
+            date_to=date_to,
+            group_by="month",
+            owned_organisations=None,
+        )
+        table, _suppressed = suppress(table, min_cell=settings.STATS_MIN_CELL)
+        for row in table.public()["rows"]:
+            rows.append(
+                {
+                    "municipality": place.code,
+                    "month": row["key"],
+                    **{code: row.get(code) for code in OPEN_COLUMNS[2:]},
+                }
+            )
+    return {
+        "from": date_from.isoformat(),
+        "to": date_to.isoformat(),
+        "min_cell": settings.STATS_MIN_CELL,
+        "rows": rows,
+    }

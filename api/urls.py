@@ -1,0 +1,20 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("sites/", views.SiteList.as_view(), name="sites"),
+    path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
+    path("visits/", views.VisitListCreate.as_view(), name="visits"),
+    path("visits/bulk/", views.VisitBulk.as_view(), name="visits-bulk"),
+    path("visits/<uuid:pk>/", views.VisitDetail.as_view(), name="visit-detail"),
+    path("stats/", views.StatsView.as_view(), name="stats"),
+    path("indicators/", views.IndicatorList.as_view(), name="indicators"),
+    path("open/indicators/", views.OpenIndicators.as_view(), name="open-indicators"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

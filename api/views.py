@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import schema
+from api.codes import CodeLists
+from api.filters import VisitFilter
+from api.pagination import VisitCursorPagination
+from api.renderers import RowsCsvRenderer
+from api.serializers import (
+    BulkResponseSerializer,
+    BulkVisitsSerializer,
+    SiteSerializer,
+    TaxonomySerializer,
+    VisitSerializer,
+)
+from api.statistics import (
+    OPEN_COLUMNS,
+    OpenQuerySerializer,
+    StatsQuerySerializer,
+    StatsRequest,
+    default_scope,
+    open_indicators,
+    statistics_for,
+)
+from indicators.definitions import INDICATORS
+from organisations.permissions import sites_loggable_by, sites_owned_for, visits_visible_to
+from visits.models import Visit
+from visits.services import IngestStatus, visit_ingest
+
+INGEST_HTTP_STATUS = {
+    IngestStatus.CREATED: status.HTTP_201_CREATED,
+    IngestStatus.DUPLICATE: status.HTTP_200_OK,
+    IngestStatus.CONFLICT: status.HTTP_409_CONFLICT,
+}
+
+
+def _visits_for_output(queryset):
+    return queryset.select_related("site", "visitor_municipality").prefetch_related(
+        "help_items", "barriers"
+    )
+
+
+def _ingest_context(request: Request) -> dict:
+    return {"request": request, "codes": CodeLists.load(sites=sites_loggable_by(request.user))}
+
+
+def _actor(request: Request):
+    return request.user if getattr(request.user, "pk", None) else None
+
+
+@schema.sites
+class SiteList(generics.ListAPIView):
+    serializer_class = SiteSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return sites_owned_for(self.request.user).select_related("municipality", "organisation")
+
+
+@schema.taxonomy
+class TaxonomyView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(TaxonomySerializer.build())
+
+
+@schema.visits
+class VisitListCreate(generics.ListAPIView):
+    serializer_class = VisitSerializer
+    pagination_class = VisitCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = VisitFilter
+
+    def get_queryset(self):
+        return _visits_for_output(visits_visible_to(self.request.user))
+
+    def post(self, request: Request) -> Response:
+        serializer = VisitSerializer(data=request.data, context=_ingest_context(request))
+        serializer.is_valid(raise_exception=True)
+        [result] = visit_ingest(records=[serializer.to_record()], actor=_actor(request))
+        visit = _visits_for_output(Visit.objects).get(pk=result.id)
+        body = VisitSerializer(visit).data
+        if result.status == IngestStatus.CONFLICT:
+            body = {
+                "detail": _(
+                    "A different visit with this id is already stored; nothing was changed."
+                ),
+                "stored": body,
+            }
+        return Response(body, status=INGEST_HTTP_STATUS[result.status])
+
+
+@schema.visit_detail
+class VisitDetail(generics.RetrieveAPIView):
+    serializer_class = VisitSerializer
+
+    def get_object(self):
+        # Another organisation's visit is a 404, exactly like one that does not exist.
+        return get_object_or_404(
+            _visits_for_output(visits_visible_to(self.request.user)), pk=self.kwargs["pk"]
+        )
+
+
+@schema.visits_bulk
+class VisitBulk(APIView):
+    def post(self, request: Request) -> Response:
+        envelope = BulkVisitsSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        context = _ingest_context(request)
+        results: list[dict | None] = []
+        valid: list[tuple[int, object]] = []
+        for item in envelope.validated_data["visits"]:
+            serializer = VisitSerializer(data=item, context=context)
+            if serializer.is_valid():
+                valid.append((len(results), serializer.to_record()))
+                results.append(None)
+            else:
+                results.append(
+                    {"id": _item_id(item), "status": "invalid", "errors": serializer.errors}
+                )
+        outcomes = visit_ingest(records=[record for _i, record in valid], actor=_actor(request))
+        for (index, _record), outcome in zip(valid, outcomes, strict=True):
+            results[index] = {"id": str(outcome.id), "status": outcome.status}
+        return Response(BulkResponseSerializer({"results": results}).data)
+
+
+def _item_id(item: dict) -> str | None:
+    try:
+        return str(serializers.UUIDField().to_internal_value(item.get("id")))
+    except serializers.ValidationError:
+        return None
+
+
+@schema.stats
+class StatsView(APIView):
+    def get(self, request: Request) -> Response:
+        query = StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        stats_request = StatsRequest(
+            scope=data.get("scope") or default_scope(request.user),
+            date_from=data["from"],
+            date_to=data["to"],
+            group_by=data.get("group_by"),
+        )
+        return Response(statistics_for(user=request.user, request=stats_request))
+
+
+@schema.indicators
+class IndicatorList(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {
+                    "code": code,
+                    "kind": indicator.kind,
+                    "label_sv": indicator.label_sv,
+                    "label_en": indicator.label_en,
+                    "definition_sv": indicator.definition_sv,
+                    "definition_en": indicator.definition_en,
+                    "available": indicator.available,
+                }
+                for code, indicator in INDICATORS.items()
+            ]
+        )
+
+
+@schema.open_indicators
+class OpenIndicators(APIView):
+    """Public, no key: aggregated and suppressed, so nothing here can identify anyone."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, RowsCsvRenderer]
+    csv_columns = OPEN_COLUMNS
+
+    def get(self, request: Request) -> Response:
+        query = OpenQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return Response(
+            open_indicators(
+                date_from=data["from"], date_to=data["to"], municipality=data.get("municipality")
+            )
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors stay JSON even when CSV was asked for.
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

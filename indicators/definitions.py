@@ -1,0 +1,305 @@
+"""Every indicator (SPEC §7), defined once: its names, its definition in words, and the
+database aggregates that compute it.
+
+An aggregate is written relative to the row it aggregates (`Measure.over`):
+
+- `visit`: one visit; the engine may reach it from a help item or a barrier link, so the
+  expression builds its field paths with the `Path` it is given instead of hard-coding them;
+- `help_item`: one help item (same remark);
+- `staffed_hours`: one `visits.StaffedHours` row of the sites and days in scope;
+- `area`: one municipality of the area a row denotes, annotated by the engine with
+  `visits_by_residents` (visits in the period at the scope's sites by its residents).
+
+Pages, the API, exports and dashboards read this registry; none of them computes an
+indicator on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.expressions import Combinable
+from django.utils.translation import get_language
+
+from indicators.aggregates import Median
+
+Kind = Literal["count", "share", "mean", "median", "rate"]
+Source = Literal["visit", "help_item", "staffed_hours", "area"]
+
+SELF_RELIANT_MODES = ("guided", "taught")
+AGE_65_PLUS = ("65-74", "75+")
+UNKNOWN_AGE = "unknown"
+REFERRED = "referred"
+
+
+@dataclass(frozen=True)
+class Path:
+    """Where the aggregated row sits relative to the queryset's model, e.g. `visit__` when
+    visit-level measures are computed over help items."""
+
+    prefix: str = ""
+
+    def __call__(self, field: str) -> str:
+        return f"{self.prefix}{field}"
+
+    def f(self, field: str) -> F:
+        return F(self(field))
+
+    def q(self, **lookups: Any) -> Q:
+        return Q(**{self(name): value for name, value in lookups.items()})
+
+
+@dataclass(frozen=True)
+class Measure:
+    over: Source
+    expression: Callable[[Path], Combinable]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator. Counts have a `value`; shares and rates a `numerator` and a
+    `denominator`; means and medians a `value` and, as `denominator`, the number of values
+    they summarise (suppression needs it). Unavailable indicators have no data source yet
+    and are always null."""
+
+    code: str
+    label_sv: str
+    label_en: str
+    definition_sv: str
+    definition_en: str
+    kind: Kind
+    value: Measure | None = None
+    numerator: Measure | None = None
+    denominator: Measure | None = None
+    # A rate is numerator / denominator × per, e.g. 1000 for "per 1,000 inhabitants".
+    per: int = 1
+    available: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.label_en if _english() else self.label_sv
+
+    @property
+    def definition(self) -> str:
+        return self.definition_en if _english() else self.definition_sv
+
+    @property
+    def measures(self) -> dict[str, Measure]:
+        """The measures by part name (`value`, `numerator`, `denominator`)."""
+        parts = {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
+        return {part: measure for part, measure in parts.items() if measure is not None}
+
+
+def _english() -> bool:
+    return (get_language() or "sv").startswith("en")
+
+
+def _visits(p: Path) -> Count:
+    return Count(p("pk"))
+
+
+def _help_items(p: Path) -> Count:
+    return Count(p("pk"))
+
+
+VISITS = Measure("visit", _visits)
+HELP_ITEMS = Measure("help_item", _help_items)
+
+INDICATORS: dict[str, Indicator] = {
+    indicator.code: indicator
+    for indicator in [
+        Indicator(
+            code="visits",
+            label_sv="Besök",
+            label_en="Visits",
+            definition_sv="Antal besök, gruppträffar räknade som ett besök.",
+            definition_en="Number of visits; a group session counts as one visit.",
+            kind="count",
+            value=VISITS,
+        ),
+        Indicator(
+            code="people_helped",
+            label_sv="Personer som fått hjälp",
+            label_en="People helped",
+            definition_sv="Summan av deltagare över besöken; gruppträffar räknar varje person.",
+            definition_en="Sum of participants over visits; group sessions count each person.",
+            kind="count",
+            value=Measure("visit", lambda p: Sum(p("participants"), default=0)),
+        ),
+        Indicator(
+            code="help_items",
+            label_sv="Hjälpinsatser",
+            label_en="Help items",
+            definition_sv="Antal hjälpinsatser (varje ärende inom ett besök räknas för sig).",
+            definition_en="Number of help items (each errand within a visit counts).",
+            kind="count",
+            value=HELP_ITEMS,
+        ),
+        Indicator(
+            code="first_visit_share",
+            label_sv="Andel förstabesök",
+            label_en="First-visit share",
+            definition_sv="Besök som är förstabesök / besök där det är känt om det är ett "
+            "förstabesök.",
+            definition_en="Visits that are a first visit / visits where this is known.",
+            kind="share",
+            numerator=Measure("visit", lambda p: Count(p("pk"), filter=p.q(first_visit=True))),
+            denominator=Measure(
+                "visit", lambda p: Count(p("pk"), filter=p.q(first_visit__isnull=False))
+            ),
+        ),
+        Indicator(
+            code="self_reliance_share",
+            label_sv="Andel självständighet",
+            label_en="Self-reliance share",
+            definition_sv="Hjälpinsatser där besökaren vägleddes eller lärde sig själv / alla "
+            "hjälpinsatser.",
+            definition_en="Help items where the visitor was guided or taught / all help items.",
+            kind="share",
+            numerator=Measure(
+                "help_item",
+                lambda p: Count(p("pk"), filter=p.q(mode_id__in=SELF_RELIANT_MODES)),
+            ),
+            denominator=HELP_ITEMS,
+        ),
+        Indicator(
+            code="on_behalf_share",
+            label_sv="Andel gjort åt besökaren",
+            label_en="Done-on-behalf share",
+            definition_sv="Hjälpinsatser där personalen gjorde stegen åt besökaren / alla "
+            "hjälpinsatser.",
+            definition_en="Help items where staff did the steps for the visitor / all help items.",
+            kind="share",
+            numerator=Measure(
+                "help_item", lambda p: Count(p("pk"), filter=p.q(mode_id="on_behalf"))
+            ),
+            denominator=HELP_ITEMS,
+        ),
+        Indicator(
+            code="referral_share",
+            label_sv="Andel hänvisade",
+            label_en="Referral share",
+            definition_sv="Hjälpinsatser där besökaren hänvisades (som hjälpform eller utfall) "
+            "/ alla hjälpinsatser.",
+            definition_en="Help items where the visitor was referred (as help mode or outcome) "
+            "/ all help items.",
+            kind="share",
+            numerator=Measure(
+                "help_item",
+                lambda p: Count(p("pk"), filter=p.q(mode_id=REFERRED) | p.q(outcome_id=REFERRED)),
+            ),
+            denominator=HELP_ITEMS,
+        ),
+        Indicator(
+            code="resolved_share",
+            label_sv="Andel lösta",
+            label_en="Resolved share",
+            definition_sv="Hjälpinsatser med utfallet löst / alla hjälpinsatser.",
+            definition_en="Help items with the outcome resolved / all help items.",
+            kind="share",
+            numerator=Measure(
+                "help_item", lambda p: Count(p("pk"), filter=p.q(outcome_id="resolved"))
+            ),
+            denominator=HELP_ITEMS,
+        ),
+        Indicator(
+            code="confidence_uplift",
+            label_sv="Ökad trygghet",
+            label_en="Confidence uplift",
+            definition_sv="Medelvärdet av (trygghet efter − trygghet före) över besök där båda "
+            "är angivna.",
+            definition_en="Mean of (confidence after − confidence before) over visits with both.",
+            kind="mean",
+            # A difference with a NULL side is NULL, and AVG skips NULLs.
+            value=Measure(
+                "visit", lambda p: Avg(p.f("confidence_after") - p.f("confidence_before"))
+            ),
+            denominator=Measure(
+                "visit",
+                lambda p: Count(
+                    p("pk"),
+                    filter=p.q(confidence_before__isnull=False, confidence_after__isnull=False),
+                ),
+            ),
+        ),
+        Indicator(
+            code="median_duration_min",
+            label_sv="Mediantid (min)",
+            label_en="Median duration (min)",
+            definition_sv="Medianen av besökens längd i minuter.",
+            definition_en="Median visit duration in minutes.",
+            kind="median",
+            value=Measure("visit", lambda p: Median(p("duration_min"))),
+            denominator=VISITS,
+        ),
+        Indicator(
+            code="age_65_plus_share",
+            label_sv="Andel 65+",
+            label_en="Share aged 65+",
+            definition_sv="Besök i åldersgrupp 65–74 eller 75+ / besök med känd åldersgrupp.",
+            definition_en="Visits in age band 65–74 or 75+ / visits with a known age band.",
+            kind="share",
+            numerator=Measure(
+                "visit", lambda p: Count(p("pk"), filter=p.q(age_band_id__in=AGE_65_PLUS))
+            ),
+            denominator=Measure(
+                "visit", lambda p: Count(p("pk"), filter=~p.q(age_band_id=UNKNOWN_AGE))
+            ),
+        ),
+        Indicator(
+            code="visits_per_1000",
+            label_sv="Besök per 1 000 invånare",
+            label_en="Visits per 1,000 inhabitants",
+            definition_sv="Besök av invånare i ett område (vid enheterna i urvalet) per 1 000 "
+            "invånare i området. Anges bara där raden är ett område: totalen för en region "
+            "eller kommun, och rader per kommun.",
+            definition_en="Visits by residents of an area (at the sites in scope) per 1,000 of "
+            "its inhabitants. Only given where a row is an area: the total for a region or "
+            "municipality, and rows by municipality.",
+            kind="rate",
+            numerator=Measure("area", lambda p: Sum(p("visits_by_residents"), default=0)),
+            denominator=Measure("area", lambda p: Sum(p("population"))),
+            per=1000,
+        ),
+        Indicator(
+            code="visits_per_staffed_hour",
+            label_sv="Besök per bemannad timme",
+            label_en="Visits per staffed hour",
+            definition_sv="Besök / bemannade timmar vid enheterna och dagarna i urvalet.",
+            definition_en="Visits / staffed hours at the sites and days in scope.",
+            kind="rate",
+            numerator=VISITS,
+            denominator=Measure("staffed_hours", lambda p: Sum(p("staff_hours"))),
+        ),
+        Indicator(
+            code="median_wait_min",
+            label_sv="Median väntetid (min)",
+            label_en="Median waiting time (min)",
+            definition_sv="Medianen av väntetiden i kön i minuter.",
+            definition_en="Median queue waiting time in minutes.",
+            kind="median",
+            available=False,
+        ),
+        Indicator(
+            code="open_cases",
+            label_sv="Öppna ärenden",
+            label_en="Open cases",
+            definition_sv="Antal ärenden som inte är lösta eller stängda.",
+            definition_en="Number of cases not resolved or closed.",
+            kind="count",
+            available=False,
+        ),
+        Indicator(
+            code="overdue_case_share",
+            label_sv="Andel försenade ärenden",
+            label_en="Overdue case share",
+            definition_sv="Ärenden som passerat sitt förfallodatum / ärenden.",
+            definition_en="Cases past their due date / cases.",
+            kind="share",
+            available=False,
+        ),
+    ]
+}
