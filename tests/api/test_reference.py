@@ -148,3 +148,10 @@ def test_the_docs_are_served_from_bundled_assets(client):
     assert "cdn" not in html.lower()
     assert client.get("/api/v1/redoc/").status_code == 200
     assert client.get("/api/v1/schema/").status_code == 200
+
+
+def test_api_errors_follow_accept_language():
+    swedish = APIClient().get("/api/v1/sites/", HTTP_ACCEPT_LANGUAGE="sv")
+    english = APIClient().get("/api/v1/sites/", HTTP_ACCEPT_LANGUAGE="en")
+    assert swedish.json()["detail"] != english.json()["detail"]
+    assert english.headers["Content-Language"] == "en"
