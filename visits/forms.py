@@ -87,7 +87,8 @@ class VisitForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        visit = self.instance if self.instance.pk else None
+        # A new Visit already has its UUID, so "unsaved" is told by _state, not by pk.
+        visit = None if self.instance._state.adding else self.instance
         # Inactive entries disappear from forms but stay valid on the visits that use them.
         self.fields["channel"].queryset = Channel.objects.for_form(visit and visit.channel_id)
         self.fields["age_band"].queryset = AgeBand.objects.for_form(visit and visit.age_band_id)

@@ -235,3 +235,11 @@ def test_a_colleagues_visit_cannot_be_edited_by_staff(staff_client, site):
     visit = VisitFactory(site=site, created_by=colleague)
     response = staff_client.get(reverse("visits:edit", args=[visit.pk]))
     assert response.status_code == 404
+
+
+def test_the_quick_log_form_starts_with_walk_in_now_and_fifteen_minutes(staff_client, site):
+    form = staff_client.get(reverse("visits:quick_log", args=[site.code])).context["form"]
+    assert form["channel"].value() == "walk_in"
+    assert form["duration_min"].value() == 15
+    started = form["started_at"].value()
+    assert abs((timezone.localtime().replace(tzinfo=None) - started).total_seconds()) < 120
