@@ -97,6 +97,10 @@ class VisitForm(forms.ModelForm):
         self.fields["visitor_municipality"].queryset = Municipality.objects.order_by("name")
         self.fields["visitor_municipality"].empty_label = _("Unknown")
         self.fields["gender"].choices = Visit.Gender.choices
+        # Django's number widget takes its min from the model field (0 for positive
+        # integers); the browser should know the real lower bound.
+        self.fields["duration_min"].widget.attrs["min"] = 1
+        self.fields["participants"].widget.attrs["min"] = 1
         if visit is None:
             self.initial.setdefault(
                 "started_at", timezone.localtime().replace(second=0, microsecond=0)

@@ -139,6 +139,7 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             "site": site,
             "form": form,
             "help_forms": help_forms,
+            "help_forms_have_errors": any(f.errors for f in help_forms),
             "first_help": help_forms[0],
             "extra_help_forms": help_forms[1:],
             "selected_service": str(help_forms[0]["service"].value() or ""),
@@ -240,5 +241,11 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
     return render(
         request,
         "visits/edit.html",
-        {"visit": visit, "site": visit.site, "form": form, "help_forms": help_forms},
+        {
+            "visit": visit,
+            "site": visit.site,
+            "form": form,
+            "help_forms": help_forms,
+            "help_forms_have_errors": any(f.errors for f in help_forms),
+        },
     )

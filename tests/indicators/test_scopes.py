@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from indicators.scopes import ScopeError, parse_scope
 from organisations.models import Municipality
@@ -86,7 +87,7 @@ def test_malformed_scopes_are_refused(text):
     ],
 )
 def test_unknown_codes_are_refused_with_a_clear_message(text, message):
-    with pytest.raises(ScopeError) as error:
+    with translation.override("en"), pytest.raises(ScopeError) as error:
         parse_scope(text)
     assert str(error.value) == message
 

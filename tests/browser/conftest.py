@@ -1,0 +1,91 @@
+"""Fixtures for the Playwright tests: a counter tablet, a site, its staff and their login."""
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Page
+
+from organisations.models import Membership
+from tests.browser.helpers import TABLET, Taps, log_in
+from tests.factories import MembershipFactory, SiteFactory, UserFactory
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the browser tests after all others. From the first browser test to the end of the
+    session Playwright's sync API keeps its event loop marked as running in the main thread,
+    so an async test after it fails ("cannot be called from a running event loop")."""
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if browser:
+        items[:] = [item for item in items if not item.get_closest_marker("browser")] + browser
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rollback_alongside_playwright(request, django_db_setup):
+    """Let serialized_rollback restore the seeded rows in browser tests too.
+
+    Django keeps database connections per thread, but per asyncio context while an event
+    loop runs in the thread. Playwright marks its loop as running, so once it has started
+    the tests get a new connection object, without the serialized copy of the migrations'
+    rows that the test database set-up stored on the thread's connection; Django then
+    silently skips the restore and the tests find no taxonomies or municipalities."""
+    serialized = {
+        conn.alias: conn._test_serialized_contents
+        for conn in connections.all()
+        if hasattr(conn, "_test_serialized_contents")
+    }
+    request.getfixturevalue("playwright")
+    for alias, contents in serialized.items():
+        connections[alias]._test_serialized_contents = contents
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Set to Swedish time like the server: the timers fill in local start times.
+    return {
+        **browser_context_args,
+        "viewport": TABLET,
+        "has_touch": True,
+        "locale": "sv-SE",
+        "timezone_id": "Europe/Stockholm",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every test creates its users and logs in through the form: two hashes per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def site():
+    return SiteFactory(code="lycksele", name="Servicecenter Lycksele")
+
+
+@pytest.fixture
+def staff(site):
+    user = UserFactory(username="staff-lycksele", first_name="Anna")
+    MembershipFactory(user=user, site=site, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def quick_log_url(live_server, site) -> str:
+    return f"{live_server.url}/visits/{site.code}/"
+
+
+@pytest.fixture
+def today_url(live_server, site) -> str:
+    return f"{live_server.url}/visits/{site.code}/today/"
+
+
+@pytest.fixture
+def staff_page(page: Page, live_server, staff, quick_log_url) -> Page:
+    """A tablet logged in as staff; with one site, the start page opens its quick log."""
+    log_in(page, live_server.url, staff.username)
+    page.wait_for_url(quick_log_url)
+    return page
+
+
+@pytest.fixture
+def tap() -> Taps:
+    return Taps()

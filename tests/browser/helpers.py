@@ -1,0 +1,72 @@
+"""Ways to reach and touch the app in a browser, shared by the browser test modules."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Locator, Page
+
+from tests.factories import PASSWORD
+
+# A 10-inch tablet held upright at the counter.
+TABLET = {"width": 800, "height": 1280}
+
+# Every browser test talks to pytest-django's live server, so it needs a transactional
+# database. The flush after a transactional test deletes the rows the data migrations seed
+# (taxonomies, municipalities); serialized_rollback restores them for the tests that follow.
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real form. The header also holds a submit button (language)."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+
+
+def switch_to_english(page: Page) -> None:
+    """Press the header's language button, which offers the language not shown."""
+    with page.expect_navigation():
+        page.click("form.language-form button[value=en]")
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def service_option(page: Page, code: str) -> Locator:
+    """The tappable label of one e-service button."""
+    return page.locator(f"label.service-option:has(input[value='{code}'])")
+
+
+def choice(page: Page, name: str, value: str) -> Locator:
+    """The tappable label of a radio or checkbox (the input itself is an invisible overlay)."""
+    return page.locator(f"label.choice:has(input[name='{name}'][value='{value}'])")
+
+
+class Taps:
+    """Taps the screen and counts every tap, so a test can state how many a task took."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, target: Locator) -> None:
+        target.tap()
+        self.count += 1
+
+
+def log_typical_visit(page: Page, tap: Taps, service: str = "eid.bankid") -> None:
+    """E-service, help mode, age band, save: the four taps of an ordinary visit."""
+    tap(service_option(page, service))
+    tap(choice(page, "help-0-mode", "taught"))
+    tap(choice(page, "age_band", "75+"))
+    with page.expect_navigation():
+        tap(page.locator("#save-visit"))
+    assert_saved(page)
+
+
+def assert_saved(page: Page) -> None:
+    """Fail with the form's own explanation when the screen came back with errors."""
+    errors = page.locator("#error-summary")
+    assert not errors.count(), f"The visit was not saved: {errors.inner_text()}"
