@@ -3,6 +3,9 @@ import shutil
 
 import pytest
 
+from organisations.models import Membership
+from tests.factories import MembershipFactory, SiteFactory, UserFactory
+
 # Playwright runs an event loop in the test thread; the ORM calls browser tests make to
 # arrange data would otherwise raise SynchronousOnlyOperation.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -37,3 +40,17 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def site():
+    """A service centre, as the counter tests know it."""
+    return SiteFactory(code="lycksele", name="Servicecenter Lycksele")
+
+
+@pytest.fixture
+def staff(site):
+    """Counter staff at `site`."""
+    user = UserFactory(username="staff-lycksele", first_name="Anna")
+    MembershipFactory(user=user, site=site, role=Membership.Role.STAFF)
+    return user

@@ -35,13 +35,14 @@ PURGE_BATCH = 500
 # A tablet's clock may run a little ahead of the server's.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 
-SNAPSHOT_FIELDS = (
+# The fields a client reports for a visit; the audit history keeps these plus who served it
+# and where the record came from.
+REPORTED_FIELDS = (
     "site_id",
-    "staff_id",
     "started_at",
     "duration_min",
-    "participants",
     "channel_id",
+    "participants",
     "age_band_id",
     "gender",
     "language_id",
@@ -51,8 +52,8 @@ SNAPSHOT_FIELDS = (
     "confidence_before",
     "confidence_after",
     "note",
-    "source",
 )
+SNAPSHOT_FIELDS = ("staff_id", "source", *REPORTED_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,28 @@ class HelpItemInput:
     outcome: Outcome
 
 
-def visit_snapshot(visit: Visit) -> dict[str, Any]:
-    """The visit as codes and raw values, the form the audit history keeps."""
+def _audit_values(
+    source: object, fields: Sequence[str], *, barriers: Iterable[str], help: Iterable[Sequence[str]]
+) -> dict[str, Any]:
+    """Codes and raw values, the form the audit history keeps."""
     values: dict[str, Any] = {}
-    for name in SNAPSHOT_FIELDS:
-        value = getattr(visit, name)
+    for name in fields:
+        value = getattr(source, name)
         if isinstance(value, datetime.datetime):
             value = value.isoformat()
         values[name.removesuffix("_id")] = value
-    values["barriers"] = sorted(b.pk for b in visit.barriers.all())
-    values["help"] = [
-        [item.service_id, item.mode_id, item.outcome_id] for item in visit.help_items.all()
-    ]
+    values["barriers"] = sorted(barriers)
+    values["help"] = [list(item) for item in help]
     return values
+
+
+def visit_snapshot(visit: Visit) -> dict[str, Any]:
+    return _audit_values(
+        visit,
+        SNAPSHOT_FIELDS,
+        barriers=(b.pk for b in visit.barriers.all()),
+        help=((i.service_id, i.mode_id, i.outcome_id) for i in visit.help_items.all()),
+    )
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -287,23 +297,6 @@ class VisitRecord:
     confidence_after: int | None = None
     note: str = ""
 
-    VISIT_FIELDS = (
-        "site_id",
-        "started_at",
-        "duration_min",
-        "channel_id",
-        "participants",
-        "age_band_id",
-        "gender",
-        "language_id",
-        "interpreter",
-        "first_visit",
-        "visitor_municipality_id",
-        "confidence_before",
-        "confidence_after",
-        "note",
-    )
-
     @classmethod
     def of(cls, visit: Visit) -> VisitRecord:
         """The record a stored visit corresponds to (help items and barriers prefetched)."""
@@ -313,7 +306,7 @@ class VisitRecord:
                 sorted((i.service_id, i.mode_id, i.outcome_id) for i in visit.help_items.all())
             ),
             barriers=tuple(sorted(b.pk for b in visit.barriers.all())),
-            **{name: getattr(visit, name) for name in cls.VISIT_FIELDS},
+            **{name: getattr(visit, name) for name in REPORTED_FIELDS},
         )
 
 
@@ -336,7 +329,7 @@ def _visit_rows(records: Sequence[VisitRecord], *, source: str, now: datetime.da
             source=source,
             created_at=now,
             updated_at=now,
-            **{name: getattr(record, name) for name in VisitRecord.VISIT_FIELDS},
+            **{name: getattr(record, name) for name in REPORTED_FIELDS},
         )
         for record in records
     ]
@@ -370,15 +363,8 @@ def _insert(records: Sequence[VisitRecord], *, source: str, actor) -> None:
 
 
 def _record_changes(record: VisitRecord) -> dict[str, list[Any]]:
-    changes: dict[str, list[Any]] = {}
-    for name in VisitRecord.VISIT_FIELDS:
-        value = getattr(record, name)
-        if isinstance(value, datetime.datetime):
-            value = value.isoformat()
-        changes[name.removesuffix("_id")] = [None, value]
-    changes["barriers"] = [None, list(record.barriers)]
-    changes["help"] = [None, [list(item) for item in record.help]]
-    return changes
+    values = _audit_values(record, REPORTED_FIELDS, barriers=record.barriers, help=record.help)
+    return {name: [None, value] for name, value in values.items()}
 
 
 def _stored_records(ids) -> dict[uuid.UUID, VisitRecord]:

@@ -4,9 +4,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Page
 
-from organisations.models import Membership
 from tests.browser.helpers import TABLET, Taps, log_in
-from tests.factories import MembershipFactory, SiteFactory, UserFactory
 
 
 @pytest.hookimpl(trylast=True)
@@ -54,18 +52,6 @@ def browser_context_args(browser_context_args):
 def _fast_password_hashing(settings):
     # Every test creates its users and logs in through the form: two hashes per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def site():
-    return SiteFactory(code="lycksele", name="Servicecenter Lycksele")
-
-
-@pytest.fixture
-def staff(site):
-    user = UserFactory(username="staff-lycksele", first_name="Anna")
-    MembershipFactory(user=user, site=site, role=Membership.Role.STAFF)
-    return user
 
 
 @pytest.fixture

@@ -5,23 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from organisations.models import Membership
-from tests.factories import MembershipFactory, SiteFactory, UserFactory, VisitFactory
+from tests.factories import SiteFactory, UserFactory, VisitFactory
 from visits.models import HelpItem, Visit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def site():
-    return SiteFactory(code="lycksele", name="Servicecenter Lycksele")
-
-
-@pytest.fixture
-def staff(site):
-    user = UserFactory(username="staff-lycksele", first_name="Anna")
-    MembershipFactory(user=user, site=site, role=Membership.Role.STAFF)
-    return user
 
 
 @pytest.fixture
