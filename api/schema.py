@@ -335,6 +335,7 @@ open_indicators = extend_schema_view(
             (200, "application/json"): OPEN,
             (200, "text/csv"): OpenApiTypes.STR,
             400: FIELD_ERRORS,
+            404: OpenApiResponse(ERROR, description="Unknown `format`."),
             429: COMMON_ERRORS[429],
         },
         examples=[

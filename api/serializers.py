@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.bounds import OUT_OF_RANGE, date_in_range
 from servicecenter.personal_data import validate_no_personal_data
 from visits.models import NOTE_MAX_LENGTH, Visit
 from visits.services import CLOCK_SKEW, VisitRecord
@@ -34,6 +35,20 @@ class CodeField(serializers.CharField):
         return code
 
 
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A moment within the API's date range; dates near year 1 or 9999 overflow on the way
+    to UTC, and that is the client's mistake, not the server's."""
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError as error:
+            raise serializers.ValidationError(str(OUT_OF_RANGE)) from error
+        if not date_in_range(moment.date()):
+            raise serializers.ValidationError(str(OUT_OF_RANGE))
+        return moment
+
+
 class HelpItemSerializer(serializers.Serializer):
     service = CodeField("services", help_text=_("E-service code, e.g. eid.bankid"))
     mode = CodeField("modes", help_text=_("Help mode: info, guided, on_behalf, taught, referred"))
@@ -46,7 +61,7 @@ class VisitSerializer(serializers.Serializer):
         help_text=_("Chosen by the client: the idempotency key. Generated when left out."),
     )
     site = serializers.SlugField(help_text=_("The site's code; one of the caller's own sites."))
-    started_at = serializers.DateTimeField()
+    started_at = BoundedDateTimeField()
     duration_min = serializers.IntegerField(min_value=1, max_value=600)
     participants = serializers.IntegerField(min_value=1, max_value=500, default=1)
     channel = CodeField("channels")

@@ -238,3 +238,17 @@ def test_visits_of_one_partner_are_invisible_to_another(library_site):
     other = client_for(OrganisationFactory(code="storuman-bibliotek"))
     VisitFactory(site=library_site)
     assert other.get("/api/v1/visits/").json()["results"] == []
+
+
+def test_a_garbled_cursor_is_a_400_naming_the_cursor(api):
+    response = api.get("/api/v1/visits/", {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert "cursor" in response.json()
+
+
+def test_a_visit_from_before_2000_is_refused(api):
+    response = api.post(
+        "/api/v1/visits/", visit(started_at="1999-12-31T10:00:00+01:00"), format="json"
+    )
+    assert response.status_code == 400
+    assert "started_at" in response.json()
