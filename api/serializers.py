@@ -113,7 +113,10 @@ class VisitSerializer(serializers.Serializer):
         return municipality_id
 
     def to_record(self) -> VisitRecord:
-        data = self.validated_data
+        return self.record_from(self.validated_data)
+
+    @staticmethod
+    def record_from(data: dict) -> VisitRecord:
         return VisitRecord(
             id=data.get("id") or uuid.uuid4(),
             site_id=data["site"].pk,

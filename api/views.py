@@ -114,18 +114,20 @@ class VisitBulk(APIView):
     def post(self, request: Request) -> Response:
         envelope = BulkVisitsSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
-        context = _ingest_context(request)
+        # One serializer validates every item: building one per item costs more than the
+        # validation itself (bench/RESULTS.md).
+        validator = VisitSerializer(context=_ingest_context(request))
         results: list[dict | None] = []
         valid: list[tuple[int, object]] = []
         for item in envelope.validated_data["visits"]:
-            serializer = VisitSerializer(data=item, context=context)
-            if serializer.is_valid():
-                valid.append((len(results), serializer.to_record()))
-                results.append(None)
+            try:
+                data = validator.run_validation(item)
+            except serializers.ValidationError as error:
+                errors = serializers.as_serializer_error(error)
+                results.append({"id": _item_id(item), "status": "invalid", "errors": errors})
             else:
-                results.append(
-                    {"id": _item_id(item), "status": "invalid", "errors": serializer.errors}
-                )
+                valid.append((len(results), VisitSerializer.record_from(data)))
+                results.append(None)
         outcomes = visit_ingest(records=[record for _i, record in valid], actor=_actor(request))
         for (index, _record), outcome in zip(valid, outcomes, strict=True):
             results[index] = {"id": str(outcome.id), "status": outcome.status}
