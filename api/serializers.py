@@ -12,7 +12,18 @@ from rest_framework import serializers
 
 from api.bounds import OUT_OF_RANGE, date_in_range
 from servicecenter.personal_data import validate_no_personal_data
-from visits.models import NOTE_MAX_LENGTH, Visit
+from visits.models import (
+    NOTE_MAX_LENGTH,
+    AgeBand,
+    Barrier,
+    Channel,
+    EService,
+    HelpMode,
+    Language,
+    Outcome,
+    Provider,
+    Visit,
+)
 from visits.services import CLOCK_SKEW, VisitRecord
 
 MAX_HELP_ITEMS = 20
@@ -219,17 +230,6 @@ class TaxonomySerializer(serializers.Serializer):
 
     @staticmethod
     def build() -> dict:
-        from visits.models import (
-            AgeBand,
-            Barrier,
-            Channel,
-            EService,
-            HelpMode,
-            Language,
-            Outcome,
-            Provider,
-        )
-
         def entries(model, *extra: str) -> list[dict]:
             rows = model.objects.values("code", "label_sv", "label_en", "is_active", *extra)
             return [

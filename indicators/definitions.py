@@ -108,6 +108,12 @@ def _help_items(p: Path) -> Count:
 VISITS = Measure("visit", _visits)
 HELP_ITEMS = Measure("help_item", _help_items)
 
+
+def _help_items_where(condition: Callable[[Path], Q]) -> Measure:
+    """The help items meeting `condition`: the numerator of every help-item share."""
+    return Measure("help_item", lambda p: Count(p("pk"), filter=condition(p)))
+
+
 INDICATORS: dict[str, Indicator] = {
     indicator.code: indicator
     for indicator in [
@@ -159,10 +165,7 @@ INDICATORS: dict[str, Indicator] = {
             "hjälpinsatser.",
             definition_en="Help items where the visitor was guided or taught / all help items.",
             kind="share",
-            numerator=Measure(
-                "help_item",
-                lambda p: Count(p("pk"), filter=p.q(mode_id__in=SELF_RELIANT_MODES)),
-            ),
+            numerator=_help_items_where(lambda p: p.q(mode_id__in=SELF_RELIANT_MODES)),
             denominator=HELP_ITEMS,
         ),
         Indicator(
@@ -173,9 +176,7 @@ INDICATORS: dict[str, Indicator] = {
             "hjälpinsatser.",
             definition_en="Help items where staff did the steps for the visitor / all help items.",
             kind="share",
-            numerator=Measure(
-                "help_item", lambda p: Count(p("pk"), filter=p.q(mode_id="on_behalf"))
-            ),
+            numerator=_help_items_where(lambda p: p.q(mode_id="on_behalf")),
             denominator=HELP_ITEMS,
         ),
         Indicator(
@@ -187,10 +188,7 @@ INDICATORS: dict[str, Indicator] = {
             definition_en="Help items where the visitor was referred (as help mode or outcome) "
             "/ all help items.",
             kind="share",
-            numerator=Measure(
-                "help_item",
-                lambda p: Count(p("pk"), filter=p.q(mode_id=REFERRED) | p.q(outcome_id=REFERRED)),
-            ),
+            numerator=_help_items_where(lambda p: p.q(mode_id=REFERRED) | p.q(outcome_id=REFERRED)),
             denominator=HELP_ITEMS,
         ),
         Indicator(
@@ -200,9 +198,7 @@ INDICATORS: dict[str, Indicator] = {
             definition_sv="Hjälpinsatser med utfallet löst / alla hjälpinsatser.",
             definition_en="Help items with the outcome resolved / all help items.",
             kind="share",
-            numerator=Measure(
-                "help_item", lambda p: Count(p("pk"), filter=p.q(outcome_id="resolved"))
-            ),
+            numerator=_help_items_where(lambda p: p.q(outcome_id="resolved")),
             denominator=HELP_ITEMS,
         ),
         Indicator(

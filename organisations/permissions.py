@@ -96,10 +96,6 @@ def visits_visible_to(user: User):
     return Visit.objects.filter(site__in=sites_owned_for(user))
 
 
-def can_log_visit(user: User, site: Site) -> bool:
-    return sites_loggable_by(user).filter(pk=site.pk).exists()
-
-
 def can_change_visit(user: User, visit) -> bool:
     return visits_changeable_by(user).filter(pk=visit.pk).exists()
 
