@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Aggregate, FloatField
@@ -56,3 +57,26 @@ def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> No
     """`connection_created` receiver: give every new SQLite connection a MEDIAN aggregate."""
     if connection.vendor == "sqlite":
         connection.connection.create_aggregate("MEDIAN", 1, _SqliteMedian)
+
+
+def median_of_counts(counts: Iterable[tuple[float, int]]) -> float | None:
+    """The median of values given as (value, how many times), sorted by value: what `Median`
+    gives over the underlying rows, with the same interpolation."""
+    pairs = [(value, count) for value, count in counts if count]
+    total = sum(count for _value, count in pairs)
+    if not total:
+        return None
+    low_rank, high_rank = (total - 1) // 2, total // 2
+    low = high = None
+    seen = 0
+    for value, count in pairs:
+        seen += count
+        if low is None and seen > low_rank:
+            low = float(value)
+        if seen > high_rank:
+            high = float(value)
+            break
+    assert low is not None and high is not None
+    if low_rank == high_rank:
+        return low
+    return low + (high - low) * 0.5

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.expressions import Combinable
 from django.utils.translation import get_language
 
@@ -54,6 +54,11 @@ class Path:
 
 @dataclass(frozen=True)
 class Measure:
+    """One aggregate. `name` identifies it wherever it is stored: the rollup tables keep one
+    column per additive measure (COUNT or SUM) and a histogram per median's argument, so
+    every measure of the rolled-up sources must be one of those (tests/indicators checks)."""
+
+    name: str
     over: Source
     expression: Callable[[Path], Combinable]
 
@@ -105,13 +110,13 @@ def _help_items(p: Path) -> Count:
     return Count(p("pk"))
 
 
-VISITS = Measure("visit", _visits)
-HELP_ITEMS = Measure("help_item", _help_items)
+VISITS = Measure("visits", "visit", _visits)
+HELP_ITEMS = Measure("help_items", "help_item", _help_items)
 
 
-def _help_items_where(condition: Callable[[Path], Q]) -> Measure:
+def _help_items_where(name: str, condition: Callable[[Path], Q]) -> Measure:
     """The help items meeting `condition`: the numerator of every help-item share."""
-    return Measure("help_item", lambda p: Count(p("pk"), filter=condition(p)))
+    return Measure(name, "help_item", lambda p: Count(p("pk"), filter=condition(p)))
 
 
 INDICATORS: dict[str, Indicator] = {
@@ -133,7 +138,7 @@ INDICATORS: dict[str, Indicator] = {
             definition_sv="Summan av deltagare över besöken; gruppträffar räknar varje person.",
             definition_en="Sum of participants over visits; group sessions count each person.",
             kind="count",
-            value=Measure("visit", lambda p: Sum(p("participants"), default=0)),
+            value=Measure("participants", "visit", lambda p: Sum(p("participants"), default=0)),
         ),
         Indicator(
             code="help_items",
@@ -152,9 +157,13 @@ INDICATORS: dict[str, Indicator] = {
             "förstabesök.",
             definition_en="Visits that are a first visit / visits where this is known.",
             kind="share",
-            numerator=Measure("visit", lambda p: Count(p("pk"), filter=p.q(first_visit=True))),
+            numerator=Measure(
+                "first_visits", "visit", lambda p: Count(p("pk"), filter=p.q(first_visit=True))
+            ),
             denominator=Measure(
-                "visit", lambda p: Count(p("pk"), filter=p.q(first_visit__isnull=False))
+                "first_visit_known",
+                "visit",
+                lambda p: Count(p("pk"), filter=p.q(first_visit__isnull=False)),
             ),
         ),
         Indicator(
@@ -165,7 +174,9 @@ INDICATORS: dict[str, Indicator] = {
             "hjälpinsatser.",
             definition_en="Help items where the visitor was guided or taught / all help items.",
             kind="share",
-            numerator=_help_items_where(lambda p: p.q(mode_id__in=SELF_RELIANT_MODES)),
+            numerator=_help_items_where(
+                "self_reliant_items", lambda p: p.q(mode_id__in=SELF_RELIANT_MODES)
+            ),
             denominator=HELP_ITEMS,
         ),
         Indicator(
@@ -176,7 +187,7 @@ INDICATORS: dict[str, Indicator] = {
             "hjälpinsatser.",
             definition_en="Help items where staff did the steps for the visitor / all help items.",
             kind="share",
-            numerator=_help_items_where(lambda p: p.q(mode_id="on_behalf")),
+            numerator=_help_items_where("on_behalf_items", lambda p: p.q(mode_id="on_behalf")),
             denominator=HELP_ITEMS,
         ),
         Indicator(
@@ -188,7 +199,9 @@ INDICATORS: dict[str, Indicator] = {
             definition_en="Help items where the visitor was referred (as help mode or outcome) "
             "/ all help items.",
             kind="share",
-            numerator=_help_items_where(lambda p: p.q(mode_id=REFERRED) | p.q(outcome_id=REFERRED)),
+            numerator=_help_items_where(
+                "referred_items", lambda p: p.q(mode_id=REFERRED) | p.q(outcome_id=REFERRED)
+            ),
             denominator=HELP_ITEMS,
         ),
         Indicator(
@@ -198,7 +211,7 @@ INDICATORS: dict[str, Indicator] = {
             definition_sv="Hjälpinsatser med utfallet löst / alla hjälpinsatser.",
             definition_en="Help items with the outcome resolved / all help items.",
             kind="share",
-            numerator=_help_items_where(lambda p: p.q(outcome_id="resolved")),
+            numerator=_help_items_where("resolved_items", lambda p: p.q(outcome_id="resolved")),
             denominator=HELP_ITEMS,
         ),
         Indicator(
@@ -209,11 +222,15 @@ INDICATORS: dict[str, Indicator] = {
             "är angivna.",
             definition_en="Mean of (confidence after − confidence before) over visits with both.",
             kind="mean",
-            # A difference with a NULL side is NULL, and AVG skips NULLs.
-            value=Measure(
-                "visit", lambda p: Avg(p.f("confidence_after") - p.f("confidence_before"))
+            # A mean is stored as its sum and count, so that it adds up across days and sites.
+            # A difference with a NULL side is NULL, and SUM skips NULLs.
+            numerator=Measure(
+                "confidence_change_sum",
+                "visit",
+                lambda p: Sum(p.f("confidence_after") - p.f("confidence_before"), default=0),
             ),
             denominator=Measure(
+                "confidence_pairs",
                 "visit",
                 lambda p: Count(
                     p("pk"),
@@ -228,7 +245,7 @@ INDICATORS: dict[str, Indicator] = {
             definition_sv="Medianen av besökens längd i minuter.",
             definition_en="Median visit duration in minutes.",
             kind="median",
-            value=Measure("visit", lambda p: Median(p("duration_min"))),
+            value=Measure("duration_min", "visit", lambda p: Median(p("duration_min"))),
             denominator=VISITS,
         ),
         Indicator(
@@ -239,10 +256,14 @@ INDICATORS: dict[str, Indicator] = {
             definition_en="Visits in age band 65–74 or 75+ / visits with a known age band.",
             kind="share",
             numerator=Measure(
-                "visit", lambda p: Count(p("pk"), filter=p.q(age_band_id__in=AGE_65_PLUS))
+                "age_65_plus",
+                "visit",
+                lambda p: Count(p("pk"), filter=p.q(age_band_id__in=AGE_65_PLUS)),
             ),
             denominator=Measure(
-                "visit", lambda p: Count(p("pk"), filter=~p.q(age_band_id=UNKNOWN_AGE))
+                "age_known",
+                "visit",
+                lambda p: Count(p("pk"), filter=~p.q(age_band_id=UNKNOWN_AGE)),
             ),
         ),
         Indicator(
@@ -256,8 +277,12 @@ INDICATORS: dict[str, Indicator] = {
             "its inhabitants. Only given where a row is an area: the total for a region or "
             "municipality, and rows by municipality.",
             kind="rate",
-            numerator=Measure("area", lambda p: Sum(p("visits_by_residents"), default=0)),
-            denominator=Measure("area", lambda p: Sum(p("population"))),
+            numerator=Measure(
+                "visits_by_residents",
+                "area",
+                lambda p: Sum(p("visits_by_residents"), default=0),
+            ),
+            denominator=Measure("population", "area", lambda p: Sum(p("population"))),
             per=1000,
         ),
         Indicator(
@@ -268,7 +293,7 @@ INDICATORS: dict[str, Indicator] = {
             definition_en="Visits / staffed hours at the sites and days in scope.",
             kind="rate",
             numerator=VISITS,
-            denominator=Measure("staffed_hours", lambda p: Sum(p("staff_hours"))),
+            denominator=Measure("staff_hours", "staffed_hours", lambda p: Sum(p("staff_hours"))),
         ),
         Indicator(
             code="median_wait_min",

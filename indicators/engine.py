@@ -7,17 +7,29 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from indicators.definitions import INDICATORS, Indicator, Measure, Path
-from indicators.sources import DIMENSIONS, ROOT, SOURCES, Dimension, Period, Source
+from indicators.aggregates import Median, median_of_counts
+from indicators.definitions import INDICATORS, Measure, Path
+from indicators.models import Rollup, RollupHistogram
+from indicators.services import rollup_refresh
+from indicators.sources import (
+    DIMENSIONS,
+    ROLLUP_GROUPINGS,
+    ROOT,
+    SOURCES,
+    Dimension,
+    Period,
+    RollupGrouping,
+    Source,
+)
 from organisations.models import Municipality, Organisation, Site
 
 GROUP_BY_CHOICES: tuple[str, ...] = tuple(DIMENSIONS)
@@ -25,7 +37,7 @@ GROUP_BY_CHOICES: tuple[str, ...] = tuple(DIMENSIONS)
 FOREIGN_VISITS = "_foreign_visits"
 NUMERATORS = "_numerators"
 DENOMINATORS = "_denominators"
-_FOREIGN_ALIAS = "m_foreign_visits"
+_FOREIGN = "foreign_visits"
 
 
 class GroupByError(ValueError):
@@ -64,45 +76,55 @@ def compute(
     group_by: str | None,
     area_municipalities: QuerySet[Municipality] | None = None,
     owned_organisations: QuerySet[Organisation] | Iterable[Organisation] | None = None,
+    from_rollups: bool = True,
 ) -> StatsTable:
     """All indicators at `sites` from `date_from` to `date_to` (both inclusive, Swedish
     time), for the whole scope and, with `group_by`, per key. `area_municipalities` is the
     area the total denotes (for visits per 1,000 inhabitants); `owned_organisations` are
-    the caller's, whose data needs no suppression (None: the caller owns nothing)."""
+    the caller's, whose data needs no suppression (None: the caller owns nothing).
+
+    The visit and help-item measures are read from the rollups, brought up to date first;
+    `from_rollups=False` computes them from the visit tables instead (the same aggregates:
+    tests compare the two)."""
     dimension = _dimension(group_by)
     if date_from > date_to:
         raise ValueError(_("The start date must not be after the end date."))
+    if from_rollups:
+        rollup_refresh()
     period = Period(
         sites=_site_queryset(sites),
         date_from=date_from,
         date_to=date_to,
         area_municipalities=area_municipalities,
+        from_rollups=from_rollups,
     )
     measures = _measures_by_source(owned_organisations)
+    parts = _parts(
+        period, measures, from_rollups=from_rollups, owned=_owned_pks(owned_organisations)
+    )
 
     total: dict[str, Any] = {}
     keyed: dict[str, dict[str, Any]] = {}
     labels: dict[str, str] = {}
-    # Visits come first and define the rows: every other source's rows belong to a key
-    # some visit has (help items of visits, staffed hours and residents where visits are).
-    for source_name, source_measures in measures.items():
-        source = SOURCES[source_name]
-        source_total = _total(source, period, source_measures)
-        total.update(source_total)
+    # Visits come first and define the rows: every other part's rows belong to a key some
+    # visit has (help items of visits, staffed hours and residents where visits are).
+    for index, part in enumerate(parts):
+        part_total = part.total()
+        total.update(part_total)
         if dimension is None:
             continue
-        grouped = _grouped(source, dimension, period, source_measures)
-        if source_name == "visit":
+        grouped = part.grouped(dimension)
+        if index == 0:
             for key, entry in (grouped or {}).items():
                 keyed[key] = dict(entry["values"])
                 labels[key] = entry["label"]
         elif grouped is None:
             # Not tied to this dimension: every row gets the scope's value, or nothing.
-            fill = source_total if source.ungrouped == "total" else dict.fromkeys(source_measures)
+            fill = part_total if part.ungrouped == "total" else dict.fromkeys(part.measures)
             for values in keyed.values():
                 values.update(fill)
         else:
-            missing = dict.fromkeys(source_measures)
+            missing = dict.fromkeys(part.measures)
             for key, values in keyed.items():
                 values.update(grouped[key]["values"] if key in grouped else missing)
 
@@ -110,6 +132,47 @@ def compute(
         {"key": key, "label": labels[key], **_indicator_values(keyed[key])} for key in sorted(keyed)
     ]
     return StatsTable(rows=rows, total=_indicator_values(total), group_by=group_by)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Some of the measures, and how to read them for the total and per key (`grouped`
+    gives None when these rows are not tied to the dimension)."""
+
+    measures: dict[str, Measure]
+    total: Callable[[], dict[str, Any]]
+    grouped: Callable[[Dimension], dict[str, dict[str, Any]] | None]
+    ungrouped: str = "null"
+
+
+def _parts(
+    period: Period,
+    measures: dict[str, dict[str, Measure]],
+    *,
+    from_rollups: bool,
+    owned: QuerySet | list[Any] | None,
+) -> list[_Part]:
+    def from_source(name: str, source_measures: dict[str, Measure]) -> _Part:
+        source = SOURCES[name]
+        return _Part(
+            measures=source_measures,
+            total=lambda: _total(source, period, source_measures),
+            grouped=lambda dimension: _grouped(source, dimension, period, source_measures),
+            ungrouped=source.ungrouped,
+        )
+
+    if not from_rollups:
+        return [from_source(name, source_measures) for name, source_measures in measures.items()]
+    rolled = {**measures["visit"], **measures.get("help_item", {})}
+    rest = [name for name in measures if name not in ("visit", "help_item")]
+    return [
+        _Part(
+            measures=rolled,
+            total=lambda: _rollup_total(period, rolled, owned),
+            grouped=lambda dimension: _rollup_grouped(period, dimension, rolled, owned),
+        ),
+        *(from_source(name, measures[name]) for name in rest),
+    ]
 
 
 def _dimension(group_by: str | None) -> Dimension | None:
@@ -138,42 +201,60 @@ def _pks(objects: QuerySet | Iterable[Any]) -> QuerySet | list[Any]:
     return [obj.pk for obj in objects]
 
 
-def _alias(indicator: Indicator, part: str) -> str:
-    return f"m_{indicator.code}_{part}"
-
-
 def _measures_by_source(
     owned_organisations: QuerySet[Organisation] | Iterable[Organisation] | None,
 ) -> dict[str, dict[str, Measure]]:
+    """Every measure of the available indicators once, by source and name."""
     measures: dict[str, dict[str, Measure]] = {"visit": {}}
     for indicator in INDICATORS.values():
         if not indicator.available:
             continue
-        for part, measure in indicator.measures.items():
-            measures.setdefault(measure.over, {})[_alias(indicator, part)] = measure
-    measures["visit"][_FOREIGN_ALIAS] = _foreign_visits(owned_organisations)
+        for measure in indicator.measures.values():
+            measures.setdefault(measure.over, {})[measure.name] = measure
+    measures["visit"][_FOREIGN] = _foreign_visits(owned_organisations)
     return measures
+
+
+def _owned_pks(
+    owned_organisations: QuerySet[Organisation] | Iterable[Organisation] | None,
+) -> QuerySet | list[Any] | None:
+    """The caller's organisations, or None when that is nothing at all."""
+    owned = None if owned_organisations is None else _pks(owned_organisations)
+    if owned is None or (isinstance(owned, list) and not owned):
+        return None
+    return owned
 
 
 def _foreign_visits(
     owned_organisations: QuerySet[Organisation] | Iterable[Organisation] | None,
 ) -> Measure:
-    owned = None if owned_organisations is None else _pks(owned_organisations)
-    if owned is None or (isinstance(owned, list) and not owned):
+    owned = _owned_pks(owned_organisations)
+    if owned is None:
         # Nothing owned (the open-data case): every visit is someone else's.
-        return Measure("visit", lambda p: Count(p("pk")))
-    return Measure("visit", lambda p: Count(p("pk"), filter=~p.q(site__organisation__in=owned)))
+        return Measure(_FOREIGN, "visit", lambda p: Count(p("pk")))
+    return Measure(
+        _FOREIGN, "visit", lambda p: Count(p("pk"), filter=~p.q(site__organisation__in=owned))
+    )
 
 
 def _aggregates(measures: dict[str, Measure], path: Path) -> dict[str, Any]:
-    return {alias: measure.expression(path) for alias, measure in measures.items()}
+    return {_alias(name): measure.expression(path) for name, measure in measures.items()}
+
+
+def _alias(name: str) -> str:
+    # Prefixed: an aggregate may not take the name of a model field (e.g. `participants`).
+    return f"m_{name}"
+
+
+def _unaliased(row: dict[str, Any]) -> dict[str, Any]:
+    return {name.removeprefix("m_"): value for name, value in row.items()}
 
 
 def _total(source: Source, period: Period, measures: dict[str, Measure]) -> dict[str, Any]:
     queryset = source.queryset(period)
     if queryset is None:
         return dict.fromkeys(measures)
-    return queryset.order_by().aggregate(**_aggregates(measures, ROOT))
+    return _unaliased(queryset.order_by().aggregate(**_aggregates(measures, ROOT)))
 
 
 def _grouped(
@@ -209,8 +290,132 @@ def _grouped(
             label = label_en if english else label_sv
         else:
             label = dimension.label(key) if dimension.label else key
-        grouped[key] = {"label": label, "values": row}
+        grouped[key] = {"label": label, "values": _unaliased(row)}
     return grouped
+
+
+def _rollup_sums(
+    measures: dict[str, Measure], owned: QuerySet | list[Any] | None
+) -> dict[str, Any]:
+    """Sums of the rollup columns for the additive measures, and the foreign-visit count:
+    the visits at sites of other organisations (the site is part of a row's key)."""
+    sums: dict[str, Any] = {}
+    for name, measure in measures.items():
+        if name == _FOREIGN:
+            foreign = None if owned is None else ~Q(site__organisation__in=owned)
+            sums[_alias(name)] = Sum("visits", filter=foreign, default=0)
+        elif not isinstance(measure.expression(ROOT), Median):
+            sums[_alias(name)] = Sum(name, default=0)
+    return sums
+
+
+def _rollup_rows(period: Period, dimension: str, *, days_only: bool = False) -> QuerySet:
+    return (
+        Rollup.objects.covering(
+            sites=period.sites,
+            date_from=period.date_from,
+            date_to=period.date_to,
+            days_only=days_only,
+        )
+        .filter(dimension=dimension)
+        .order_by()
+    )
+
+
+def _rollup_total(
+    period: Period, measures: dict[str, Measure], owned: QuerySet | list[Any] | None
+) -> dict[str, Any]:
+    total = _unaliased(_rollup_rows(period, "").aggregate(**_rollup_sums(measures, owned)))
+    for name in _median_names(measures):
+        buckets = (
+            _histogram_rows(period, "", name)
+            .values("value")
+            .annotate(n=Sum("count"))
+            .order_by("value")
+        )
+        total[name] = median_of_counts((row["value"], row["n"]) for row in buckets)
+    return total
+
+
+def _rollup_grouped(
+    period: Period,
+    dimension: Dimension,
+    measures: dict[str, Measure],
+    owned: QuerySet | list[Any] | None,
+) -> dict[str, dict[str, Any]]:
+    grouping = ROLLUP_GROUPINGS[dimension.code]
+    rows = _rollup_rows(period, grouping.dimension, days_only=grouping.days_only)
+    label_columns = (
+        {"row_label_sv": F(grouping.labels[0]), "row_label_en": F(grouping.labels[1])}
+        if grouping.labels
+        else {}
+    )
+    result = rows.values(row_key=grouping.key(), **label_columns).annotate(
+        **_rollup_sums(measures, owned)
+    )
+    english = (get_language() or "sv").startswith("en")
+    grouped: dict[str, dict[str, Any]] = {}
+    for row in result:
+        key = dimension.format_key(row.pop("row_key"))
+        label_sv, label_en = row.pop("row_label_sv", None), row.pop("row_label_en", None)
+        label = (label_en if english else label_sv) if grouping.labels else None
+        grouped[key] = {"label": label, "values": _unaliased(row)}
+    for name in _median_names(measures):
+        buckets = (
+            _histogram_rows(period, grouping.dimension, name, days_only=grouping.days_only)
+            .values("value", row_key=grouping.key())
+            .annotate(n=Sum("count"))
+            .order_by("row_key", "value")
+        )
+        by_key: dict[str, list[tuple[int, int]]] = {}
+        for row in buckets:
+            by_key.setdefault(dimension.format_key(row["row_key"]), []).append(
+                (row["value"], row["n"])
+            )
+        for key, entry in grouped.items():
+            entry["values"][name] = median_of_counts(by_key.get(key, []))
+    _label_rows(grouped, grouping, dimension, english=english)
+    return grouped
+
+
+def _label_rows(
+    grouped: dict[str, dict[str, Any]],
+    grouping: RollupGrouping,
+    dimension: Dimension,
+    *,
+    english: bool,
+) -> None:
+    if grouping.labels:
+        return
+    names: dict[str, str] = {}
+    if grouping.code_list is not None:
+        entries = grouping.code_list.objects.filter(pk__in=list(grouped)).values_list(
+            "pk", "label_sv", "label_en"
+        )
+        names = {code: label_en if english else label_sv for code, label_sv, label_en in entries}
+    for key, entry in grouped.items():
+        entry["label"] = names.get(key) or (dimension.label(key) if dimension.label else key)
+
+
+def _histogram_rows(
+    period: Period, dimension: str, measure: str, *, days_only: bool = False
+) -> QuerySet:
+    return (
+        RollupHistogram.objects.covering(
+            sites=period.sites,
+            date_from=period.date_from,
+            date_to=period.date_to,
+            days_only=days_only,
+        )
+        .filter(dimension=dimension, measure=measure)
+        .order_by()
+    )
+
+
+def _median_names(measures: dict[str, Measure]) -> list[str]:
+    return [
+        name for name, measure in measures.items() if isinstance(measure.expression(ROOT), Median)
+    ]
 
 
 def _indicator_values(measured: dict[str, Any]) -> dict[str, Any]:
@@ -224,18 +429,19 @@ def _indicator_values(measured: dict[str, Any]) -> dict[str, Any]:
         if not indicator.available:
             values[code] = None
             continue
-        value = measured.get(_alias(indicator, "value"))
-        numerator = measured.get(_alias(indicator, "numerator"))
-        denominator = measured.get(_alias(indicator, "denominator"))
+        value, numerator, denominator = (
+            None if measure is None else measured.get(measure.name)
+            for measure in (indicator.value, indicator.numerator, indicator.denominator)
+        )
         if indicator.kind == "count":
             values[code] = int(value or 0)
             continue
-        if indicator.kind in ("share", "rate"):
+        if indicator.numerator is not None:
             numerators[code] = _number(numerator)
             value = _ratio(numerator, denominator, indicator.per)
         values[code] = None if value is None else float(value)
         denominators[code] = _number(denominator)
-    values[FOREIGN_VISITS] = int(measured.get(_FOREIGN_ALIAS) or 0)
+    values[FOREIGN_VISITS] = int(measured.get(_FOREIGN) or 0)
     values[NUMERATORS] = numerators
     values[DENOMINATORS] = denominators
     return values

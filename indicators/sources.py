@@ -25,13 +25,25 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from indicators.definitions import Path
+from indicators.models import Rollup
 from organisations.models import Municipality, Site
-from visits.models import HelpItem, StaffedHours, Visit
+from visits.models import (
+    AgeBand,
+    Barrier,
+    Channel,
+    EService,
+    HelpItem,
+    HelpMode,
+    Provider,
+    StaffedHours,
+    TaxonomyEntry,
+    Visit,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,8 @@ class Period:
     date_from: datetime.date
     date_to: datetime.date
     area_municipalities: QuerySet[Municipality] | None = None
+    # Count residents' visits from the rollup tables instead of the visit table.
+    from_rollups: bool = False
 
     @property
     def start(self) -> datetime.datetime:
@@ -128,6 +142,9 @@ class Source:
     # What a row of a dimension without a grouping gets: the value over the whole scope
     # (its rows are not tied to that dimension, e.g. staffed hours by age band) or nothing.
     ungrouped: Literal["total", "null"] = "null"
+    # From a row to its visit, for sources of visit data (the rollups key rows by the
+    # visit's site and day).
+    visit: Path | None = None
 
 
 def _visit_groupings(visit: Path) -> dict[str, Grouping]:
@@ -179,6 +196,7 @@ HELP_ITEM_KEYS = {
 VISIT_SOURCE = Source(
     name="visit",
     queryset=lambda period: Visit.objects.filter(visits_in(period)),
+    visit=ROOT,
     groupings={
         **_visit_groupings(ROOT),
         **{
@@ -202,6 +220,7 @@ VISIT_SOURCE = Source(
 HELP_ITEM_SOURCE = Source(
     name="help_item",
     queryset=lambda period: HelpItem.objects.filter(visits_in(period, Path("visit__"))),
+    visit=Path("visit__"),
     groupings={
         **_visit_groupings(Path("visit__")),
         **{
@@ -233,14 +252,31 @@ STAFFED_HOURS_SOURCE = Source(
 )
 
 
+# Visits grouped by where the visitor lives; only the rollups store this grouping (as the
+# `resident` dimension), for the area source below.
+RESIDENT = Grouping(key=lambda: F("visitor_municipality__code"))
+
+
 def _with_visits_by_residents(municipalities: QuerySet[Municipality], period: Period) -> QuerySet:
-    residents = (
-        Visit.objects.filter(visits_in(period), visitor_municipality=OuterRef("pk"))
-        .order_by()
-        .values("visitor_municipality")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
+    if period.from_rollups:
+        residents = (
+            Rollup.objects.covering(
+                sites=period.sites, date_from=period.date_from, date_to=period.date_to
+            )
+            .filter(dimension="resident", source="visit", key=OuterRef("code"))
+            .order_by()
+            .values("key")
+            .annotate(count=Sum("visits"))
+            .values("count")
+        )
+    else:
+        residents = (
+            Visit.objects.filter(visits_in(period), visitor_municipality=OuterRef("pk"))
+            .order_by()
+            .values("visitor_municipality")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
     return municipalities.annotate(visits_by_residents=Coalesce(Subquery(residents), 0))
 
 
@@ -262,6 +298,43 @@ AREA_SOURCE = Source(
         "municipality": Grouping(key=lambda: F("code"), queryset=_municipalities_of_sites),
     },
 )
+
+
+@dataclass(frozen=True)
+class RollupGrouping:
+    """How the rollup rows (indicators/models.py) are grouped by one dimension: which of
+    their dimensions to read (`""`: the plain site-day rows), the key, and where labels
+    come from (label columns reached from `Rollup`, or the code list the key belongs to)."""
+
+    dimension: str
+    key: Callable[[], Combinable]
+    labels: tuple[str, str] | None = None
+    code_list: type[TaxonomyEntry] | None = None
+    # Weeks straddle months, so only day rows add up to them.
+    days_only: bool = False
+
+
+def _keyed(dimension: str, code_list: type[TaxonomyEntry] | None = None) -> RollupGrouping:
+    return RollupGrouping(dimension, key=lambda: F("key"), code_list=code_list)
+
+
+ROLLUP_GROUPINGS: dict[str, RollupGrouping] = {
+    "month": RollupGrouping("", key=lambda: TruncMonth("day")),
+    "week": RollupGrouping("", key=lambda: TruncWeek("day"), days_only=True),
+    "site": RollupGrouping("", key=lambda: F("site__code"), labels=("site__name", "site__name")),
+    "municipality": RollupGrouping(
+        "",
+        key=lambda: F("site__municipality__code"),
+        labels=("site__municipality__name", "site__municipality__name"),
+    ),
+    "age_band": _keyed("age_band", AgeBand),
+    "gender": _keyed("gender"),
+    "channel": _keyed("channel", Channel),
+    "service": _keyed("service", EService),
+    "provider": _keyed("provider", Provider),
+    "mode": _keyed("mode", HelpMode),
+    "barrier": _keyed("barrier", Barrier),
+}
 
 SOURCES: dict[str, Source] = {
     source.name: source

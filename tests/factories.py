@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from indicators.services import rollup_mark_visits_stale
 from organisations.models import Membership, Municipality, Organisation, Region, Site
 from visits.models import AgeBand, Channel, EService, HelpItem, HelpMode, Language, Outcome, Visit
 
@@ -90,3 +91,10 @@ class VisitFactory(factory.django.DjangoModelFactory):
                 mode=HelpMode.objects.get(code=mode),
                 outcome=Outcome.objects.get(code=outcome),
             )
+
+    @factory.post_generation
+    def statistics(visit, create, extracted, **kwargs):
+        # The factory writes past visits.services, so it marks the statistics of the
+        # visit's day as stale the way those services do.
+        if create:
+            rollup_mark_visits_stale([visit])

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from indicators.services import rollup_mark_visits_stale
 from visits.models import (
     AgeBand,
     Barrier,
@@ -52,6 +53,22 @@ class VisitAdmin(admin.ModelAdmin):
     inlines = [HelpItemInline]
     raw_id_fields = ["staff", "created_by", "updated_by"]
     readonly_fields = ["created_at", "updated_at"]
+
+    # The admin writes visits directly rather than through visits.services, so it marks the
+    # statistics of the days it touches as stale itself (in the admin's transaction).
+    def save_model(self, request, obj, form, change):
+        if change:
+            rollup_mark_visits_stale(Visit.objects.filter(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+        rollup_mark_visits_stale([obj])
+
+    def delete_model(self, request, obj):
+        rollup_mark_visits_stale([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        rollup_mark_visits_stale(queryset.only("site_id", "started_at"))
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(StaffedHours)

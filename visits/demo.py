@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from indicators.services import rollup_rebuild
 from organisations.models import Membership, Municipality, Organisation, Region, Site
 from visits.models import HelpItem, StaffedHours, Visit
 
@@ -280,6 +281,8 @@ def demo_seed(
         durations.update(visit.duration_min for visit, _, _ in rows)
         progress(f"{month:%Y-%m}: {len(rows)} visits")
     _stamp_created_at(sites.values(), durations)
+    progress("statistics rollups")
+    rollup_rebuild(site_ids=[site.pk for site in sites.values()])
     staffed_hours = _staffed_hours(rng, sites=sites, start=start, end=today)
     StaffedHours.objects.bulk_create(staffed_hours, batch_size=BATCH_SIZE)
     return DemoSummary(visit_count, help_count, len(sites), [u.username for u in USERS])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record, audit_record_many, audit_scrub_field
+from indicators.services import local_day, rollup_mark_stale, rollup_mark_visits_stale
 from organisations.models import Municipality, Site
 from servicecenter.live import broadcast_on_commit, site_group
 from visits.models import (
@@ -175,6 +176,7 @@ def visit_log(
         actor=created_by,
         changes={key: [None, value] for key, value in visit_snapshot(visit).items()},
     )
+    rollup_mark_visits_stale([visit])
     _broadcast(visit, "visit.logged")
     return visit
 
@@ -190,6 +192,8 @@ def visit_update(
 ) -> Visit:
     """Change a visit's fields (and, when given, its barriers and help items)."""
     before = visit_snapshot(visit)
+    # Its old site and day lose the visit, the new ones gain it.
+    rollup_mark_visits_stale([visit])
     for name, value in fields.items():
         setattr(visit, name, value)
     if "started_at" in fields:
@@ -206,6 +210,7 @@ def visit_update(
             HelpItem(visit=visit, service=item.service, mode=item.mode, outcome=item.outcome)
             for item in help_items
         )
+    rollup_mark_visits_stale([visit])
     changes = _diff(before, visit_snapshot(visit))
     if changes:
         audit_record(
@@ -225,6 +230,7 @@ def visit_delete(*, visit: Visit, deleted_by) -> None:
         changes={key: [value, None] for key, value in visit_snapshot(visit).items()},
     )
     _broadcast(visit, "visit.deleted")
+    rollup_mark_visits_stale([visit])
     visit.delete()
 
 
@@ -359,6 +365,9 @@ def _insert(records: Sequence[VisitRecord], *, source: str, actor) -> None:
             (str(record.id), {"source": [None, source], **_record_changes(record)})
             for record in records
         ],
+    )
+    rollup_mark_stale(
+        site_days=[(record.site_id, local_day(record.started_at)) for record in records]
     )
 
 
