@@ -202,6 +202,7 @@ def ensure_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
         ours = cursor.fetchone()[0]
     if total == ours == args.visits and not args.reload:
         print(f"data: {total:,} visits already loaded, reusing them")
+        ensure_rollups()
         analyze()
         return
     print(f"data: found {total:,} visits ({ours:,} of this benchmark); loading {args.visits:,}")
@@ -224,10 +225,33 @@ def ensure_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
         # autovacuum would have done on a database in use.
         for table in ("visits_visit", "visits_helpitem", "visits_visit_barriers"):
             conn.execute(f"VACUUM {table}")
-    analyze()
     print(
         f"  loaded {counts['visits']:,} visits, {counts['help items']:,} help items, "
         f"{counts['barriers']:,} barrier links in {time.perf_counter() - started:.0f} s"
+    )
+    analyze()
+    rebuild_rollups()
+    analyze()
+
+
+def ensure_rollups() -> None:
+    """The rows were copied past the application, which marks nothing stale: rebuild the
+    rollups unless a previous run did."""
+    from indicators.models import Rollup, StaleSiteDay
+
+    if not Rollup.objects.exists() or StaleSiteDay.objects.exists():
+        rebuild_rollups()
+
+
+def rebuild_rollups() -> None:
+    from indicators.models import Rollup, RollupHistogram
+    from indicators.services import rollup_rebuild
+
+    started = time.perf_counter()
+    rollup_rebuild()
+    print(
+        f"  rollups rebuilt in {time.perf_counter() - started:.0f} s: "
+        f"{Rollup.objects.count():,} rows, {RollupHistogram.objects.count():,} histogram rows"
     )
 
 
