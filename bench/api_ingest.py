@@ -524,6 +524,8 @@ def _statement_kind(sql: str) -> str:
     verb = words[0].upper() if words else "?"
     if verb == "INSERT":
         return f"INSERT {words[2].strip(chr(34))}"
+    if verb == "COPY":  # the API's inserts on PostgreSQL (servicecenter/bulk_copy.py)
+        return f"COPY {words[1].strip(chr(34))}"
     if verb in ("SELECT", "UPDATE", "DELETE"):
         upper = [w.upper() for w in words]
         key = "FROM" if verb != "UPDATE" else "UPDATE"
