@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
+from collections.abc import Sequence
 from typing import Self
 
 from django.db import models
@@ -18,7 +21,7 @@ class RollupQuerySet(models.QuerySet):
     def covering(
         self,
         *,
-        sites: models.QuerySet | list[int],
+        sites: models.QuerySet | Sequence[int],
         date_from: datetime.date,
         date_to: datetime.date,
         days_only: bool = False,
@@ -27,12 +30,13 @@ class RollupQuerySet(models.QuerySet):
         exactly once: month rows for the whole months, day rows for the days around them."""
         first_whole = date_from if date_from.day == 1 else next_month(date_from)
         after_whole = month_start(date_to + datetime.timedelta(days=1))
-        in_sites = models.Q(site__in=sites)
         if days_only or first_whole >= after_whole:
-            return self.filter(in_sites, grain="day", day__gte=date_from, day__lte=date_to)
-        return self.filter(
-            in_sites,
-            models.Q(grain="month", day__gte=first_whole, day__lt=after_whole)
-            | models.Q(grain="day", day__gte=date_from, day__lt=first_whole)
-            | models.Q(grain="day", day__gte=after_whole, day__lte=date_to),
-        )
+            ranges = [models.Q(grain="day", day__gte=date_from, day__lte=date_to)]
+        else:
+            ranges = [models.Q(grain="month", day__gte=first_whole, day__lt=after_whole)]
+            # Only the parts that exist: an empty range still costs an index scan.
+            if date_from < first_whole:
+                ranges.append(models.Q(grain="day", day__gte=date_from, day__lt=first_whole))
+            if after_whole <= date_to:
+                ranges.append(models.Q(grain="day", day__gte=after_whole, day__lte=date_to))
+        return self.filter(functools.reduce(operator.or_, ranges), site__in=sites)

@@ -57,6 +57,8 @@ class Period:
     area_municipalities: QuerySet[Municipality] | None = None
     # Count residents' visits from the rollup tables instead of the visit table.
     from_rollups: bool = False
+    # The ids of `sites`, where the caller has them (the rollups are read by id).
+    site_ids: tuple[int, ...] | None = None
 
     @property
     def start(self) -> datetime.datetime:
@@ -261,7 +263,9 @@ def _with_visits_by_residents(municipalities: QuerySet[Municipality], period: Pe
     if period.from_rollups:
         residents = (
             Rollup.objects.covering(
-                sites=period.sites, date_from=period.date_from, date_to=period.date_to
+                sites=period.sites if period.site_ids is None else period.site_ids,
+                date_from=period.date_from,
+                date_to=period.date_to,
             )
             .filter(dimension="resident", source="visit", key=OuterRef("code"))
             .order_by()
