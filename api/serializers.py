@@ -200,7 +200,7 @@ class BulkVisitValidator:
     are validated by the serializer's own fields and `validate_<field>` methods, once per
     distinct value in the request. `started_at` is parsed the way DRF tries first
     (`fromisoformat`) and then checked like `BoundedDateTimeField` and
-    `validate_started_at`; a non-empty note always goes through its field (personal data)."""
+    `validate_started_at`; the note always goes through its field (personal data)."""
 
     SCALAR_FIELDS = (
         "site",
@@ -349,9 +349,12 @@ def _verdict(field: serializers.Field, validate_method: Any, value: object) -> o
 
 def _zone_after_iso_parse(field: serializers.DateTimeField) -> datetime.tzinfo | None:
     """The zone DRF converts an ISO 8601 time with offset to, if ISO 8601 is the first
-    format it tries (so `fromisoformat` is its first parse); else None: no fast path."""
+    format it tries (so `fromisoformat` is its first parse) and the field checks no more
+    than `BoundedDateTimeField` does; else None: no fast path for the time."""
     formats = getattr(field, "input_formats", api_settings.DATETIME_INPUT_FORMATS)
     if not formats or formats[0].lower() != ISO_8601:
+        return None
+    if type(field) is not BoundedDateTimeField or field.validators:
         return None
     return field.timezone if hasattr(field, "timezone") else field.default_timezone()
 
