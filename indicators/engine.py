@@ -10,15 +10,16 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from indicators.aggregates import Median, median_of_counts
 from indicators.definitions import INDICATORS, Measure, Path
-from indicators.models import Rollup, RollupHistogram
+from indicators.models import Grain, Rollup, RollupHistogram
 from indicators.services import rollup_refresh
 from indicators.sources import (
     DIMENSIONS,
@@ -167,11 +168,12 @@ def _parts(
         return [from_source(name, source_measures) for name, source_measures in measures.items()]
     rolled = {**measures["visit"], **measures.get("help_item", {})}
     rest = [name for name in measures if name not in ("visit", "help_item")]
+    histograms = _Histograms(period)
     return [
         _Part(
             measures=rolled,
-            total=lambda: _rollup_total(period, rolled, owned),
-            grouped=lambda dimension: _rollup_grouped(period, dimension, rolled, owned),
+            total=lambda: _rollup_total(period, rolled, owned, histograms),
+            grouped=lambda dimension: _rollup_grouped(period, dimension, rolled, owned, histograms),
         ),
         *(from_source(name, measures[name]) for name in rest),
     ]
@@ -325,14 +327,17 @@ def _rollup_rows(period: Period, dimension: str, *, days_only: bool = False) -> 
 
 
 def _rollup_total(
-    period: Period, measures: dict[str, Measure], owned: QuerySet | list[Any] | None
+    period: Period,
+    measures: dict[str, Measure],
+    owned: QuerySet | list[Any] | None,
+    histograms: _Histograms,
 ) -> dict[str, Any]:
     total = _unaliased(_rollup_rows(period, "").aggregate(**_rollup_sums(measures, owned)))
     for name in _median_names(measures):
         buckets = (
-            _histogram_rows(period, "", name)
+            histograms.rows("", name, days_only=False, per_site=False)
             .values("value")
-            .annotate(n=Sum("count"))
+            .annotate(n=histograms.count())
             .order_by("value")
         )
         total[name] = median_of_counts((row["value"], row["n"]) for row in buckets)
@@ -344,6 +349,7 @@ def _rollup_grouped(
     dimension: Dimension,
     measures: dict[str, Measure],
     owned: QuerySet | list[Any] | None,
+    histograms: _Histograms,
 ) -> dict[str, dict[str, Any]]:
     grouping = ROLLUP_GROUPINGS[dimension.code]
     rows = _rollup_rows(period, grouping.dimension, days_only=grouping.days_only)
@@ -364,9 +370,14 @@ def _rollup_grouped(
         grouped[key] = {"label": label, "values": _unaliased(row)}
     for name in _median_names(measures):
         buckets = (
-            _histogram_rows(period, grouping.dimension, name, days_only=grouping.days_only)
+            histograms.rows(
+                grouping.dimension,
+                name,
+                days_only=grouping.days_only,
+                per_site=grouping.per_site,
+            )
             .values("value", row_key=grouping.key())
-            .annotate(n=Sum("count"))
+            .annotate(n=histograms.count())
             .order_by("row_key", "value")
         )
         by_key: dict[str, list[tuple[int, int]]] = {}
@@ -399,19 +410,71 @@ def _label_rows(
         entry["label"] = names.get(key) or (dimension.label(key) if dimension.label else key)
 
 
-def _histogram_rows(
-    period: Period, dimension: str, measure: str, *, days_only: bool = False
-) -> QuerySet:
-    return (
-        RollupHistogram.objects.covering(
-            sites=period.site_ids,
-            date_from=period.date_from,
-            date_to=period.date_to,
-            days_only=days_only,
+class _Histograms:
+    """Reads histogram rows for a period. Whole months of a region whose sites are (nearly)
+    all in scope come from the region's rows, minus the rows of its sites out of scope:
+    counts subtract exactly, and a region row stands for a value at every site at once."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+
+    def rows(self, dimension: str, measure: str, *, days_only: bool, per_site: bool) -> QuerySet:
+        month_sites = None if per_site else self._month_sites
+        return (
+            RollupHistogram.objects.covering(
+                sites=self.period.site_ids,
+                date_from=self.period.date_from,
+                date_to=self.period.date_to,
+                days_only=days_only,
+                month_sites=month_sites,
+            )
+            .filter(dimension=dimension, measure=measure)
+            .order_by()
         )
-        .filter(dimension=dimension, measure=measure)
-        .order_by()
-    )
+
+    def count(self) -> Sum:
+        """The summed count of the rows, subtracting the sites left out of a region."""
+        if not self._left_out:
+            return Sum("count")
+        left_out = Q(grain=Grain.MONTH, site__in=self._left_out)
+        signed = Case(
+            When(left_out, then=-F("count")), default=F("count"), output_field=BigIntegerField()
+        )
+        return Sum(signed)
+
+    @cached_property
+    def _plan(self) -> tuple[Q, tuple[int, ...]]:
+        in_scope = set(self.period.site_ids or ())
+        regions_of_scope = Site.objects.filter(pk__in=in_scope).values("municipality__region")
+        by_region: dict[int, list[int]] = {}
+        for site_id, region_id in Site.objects.filter(
+            municipality__region__in=regions_of_scope
+        ).values_list("pk", "municipality__region"):
+            by_region.setdefault(region_id, []).append(site_id)
+        whole: list[int] = []
+        left_out: list[int] = []
+        single: list[int] = []
+        for region_id, site_ids in by_region.items():
+            inside = [site_id for site_id in site_ids if site_id in in_scope]
+            outside = [site_id for site_id in site_ids if site_id not in in_scope]
+            # A region row costs about what one site's rows cost; each left-out site as much.
+            if len(outside) + 1 < len(inside):
+                whole.append(region_id)
+                left_out.extend(outside)
+            else:
+                single.extend(inside)
+        condition = Q(site__in=single) | Q(site__isnull=True, region__in=whole)
+        if left_out:
+            condition |= Q(site__in=left_out)
+        return condition, tuple(left_out)
+
+    @property
+    def _month_sites(self) -> Q:
+        return self._plan[0]
+
+    @property
+    def _left_out(self) -> tuple[int, ...]:
+        return self._plan[1]
 
 
 def _median_names(measures: dict[str, Measure]) -> list[str]:

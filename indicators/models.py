@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from indicators.querysets import RollupQuerySet
-from organisations.models import Site
+from organisations.models import Region, Site
 
 
 class Grain(models.TextChoices):
@@ -88,12 +88,20 @@ class Rollup(models.Model):
 class RollupHistogram(models.Model):
     """How many rows have each value of a median's argument (e.g. visits per duration in
     minutes) at one site on one day or month, per dimension and key: the exact median of
-    any set of cells is read from the summed counts."""
+    any set of cells is read from the summed counts.
+
+    Month rows also exist per region (`site` empty): the sum over all its sites. Reading a
+    region's statistics then takes one row per value instead of one per site and value,
+    and most other site sets of a region are its rows minus those of the few sites left
+    out (counts subtract exactly)."""
 
     grain = models.CharField(max_length=5, choices=Grain.choices)
     dimension = models.CharField(max_length=20, blank=True)
     measure = models.CharField(max_length=40)
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="+", db_index=False, null=True
+    )
     day = models.DateField()
     key = models.CharField(max_length=60, blank=True)
     value = models.IntegerField()
@@ -105,9 +113,20 @@ class RollupHistogram(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["grain", "dimension", "measure", "site", "day", "key", "value"],
+                condition=models.Q(site__isnull=False),
                 name="rollup_histogram_unique_cell",
+            ),
+            models.UniqueConstraint(
+                fields=["grain", "dimension", "measure", "region", "day", "key", "value"],
+                condition=models.Q(site__isnull=True),
+                name="rollup_histogram_unique_region_cell",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(site__isnull=False) | models.Q(grain=Grain.MONTH),
+                name="rollup_histogram_region_rows_are_months",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.measure} {self.site_id} {self.day} {self.key} {self.value}"
+        where = self.site_id or f"region {self.region_id}"
+        return f"{self.measure} {where} {self.day} {self.key} {self.value}"

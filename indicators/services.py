@@ -133,17 +133,26 @@ def rollup_rebuild(
         bounds = Visit.objects.filter(site__in=sites).aggregate(
             first=Min("started_at"), last=Max("started_at")
         )
-        if bounds["first"] is None:
-            return
-        month, last_day = month_start(local_day(bounds["first"])), local_day(bounds["last"])
-        while month <= last_day:
-            if progress:
-                progress(month.strftime("%Y-%m"))
-            following = next_month(month)
-            _rebuild(
-                site_ids=sites, date_from=month, date_to=following - datetime.timedelta(days=1)
+        if bounds["first"] is not None:
+            month, last_day = month_start(local_day(bounds["first"])), local_day(bounds["last"])
+            while month <= last_day:
+                if progress:
+                    progress(month.strftime("%Y-%m"))
+                following = next_month(month)
+                last = following - datetime.timedelta(days=1)
+                _rebuild(site_ids=sites, date_from=month, date_to=last, regions=False)
+                month = following
+        # Once at the end rather than per month: every month of the regions, including months
+        # in which only their other sites had visits.
+        regions = Site.objects.filter(pk__in=sites).values("municipality__region_id")
+        RollupHistogram.objects.filter(site__isnull=True, region__in=regions).delete()
+        span = RollupHistogram.objects.filter(
+            grain=Grain.MONTH, site__isnull=False, region__in=regions
+        ).aggregate(first=Min("day"), last=Max("day"))
+        if span["first"] is not None:
+            _rebuild_region_months(
+                site_ids=sites, first=span["first"], after=next_month(span["last"])
             )
-            month = following
 
 
 def _one_refresh_at_a_time() -> None:
@@ -167,8 +176,15 @@ def _runs(
     return runs
 
 
-def _rebuild(*, site_ids: Sequence[int], date_from: datetime.date, date_to: datetime.date) -> None:
-    """Day rows of the sites and days from the visit tables, then their months' rows."""
+def _rebuild(
+    *,
+    site_ids: Sequence[int],
+    date_from: datetime.date,
+    date_to: datetime.date,
+    regions: bool = True,
+) -> None:
+    """Day rows of the sites and days from the visit tables, then their months' rows and
+    (with `regions`) their regions' month rows."""
     period = Period(
         sites=Site.objects.filter(pk__in=site_ids), date_from=date_from, date_to=date_to
     )
@@ -191,22 +207,25 @@ def _rebuild(*, site_ids: Sequence[int], date_from: datetime.date, date_to: date
             argument = measure.expression(grouping.path).get_source_expressions()[0]
             histogram = (
                 _site_day_queryset(source, grouping, period, keyed=dimension != PLAIN)
-                .annotate(m_value=argument)
+                .annotate(
+                    m_value=argument,
+                    m_region=F(_visit_path(source, grouping)("site__municipality__region_id")),
+                )
                 .filter(m_value__isnull=False)
-                .values("m_site", "m_day", "m_key", "m_value")
+                .values("m_site", "m_region", "m_day", "m_key", "m_value")
                 .annotate(m_count=Count("pk"))
             )
             _insert_select(
                 RollupHistogram,
                 histogram,
                 constants={**constants, "measure": name},
-                columns=["site", "day", "key", "value", "count"],
+                columns=["site", "region", "day", "key", "value", "count"],
             )
-    _rebuild_months(site_ids=site_ids, date_from=date_from, date_to=date_to)
+    _rebuild_months(site_ids=site_ids, date_from=date_from, date_to=date_to, regions=regions)
 
 
 def _rebuild_months(
-    *, site_ids: Sequence[int], date_from: datetime.date, date_to: datetime.date
+    *, site_ids: Sequence[int], date_from: datetime.date, date_to: datetime.date, regions: bool
 ) -> None:
     first, after = month_start(date_from), next_month(date_to)
     for model, group, sums in (
@@ -215,7 +234,7 @@ def _rebuild_months(
             ["dimension", "source", "key"],
             list(additive_measures("visit")) + list(additive_measures("help_item")),
         ),
-        (RollupHistogram, ["dimension", "measure", "key", "value"], ["count"]),
+        (RollupHistogram, ["region", "dimension", "measure", "key", "value"], ["count"]),
     ):
         model.objects.filter(
             grain=Grain.MONTH, site__in=site_ids, day__gte=first, day__lt=after
@@ -236,6 +255,27 @@ def _rebuild_months(
             constants={"grain": Grain.MONTH.value},
             columns=["site", "day", *group, *sums],
         )
+    if regions:
+        _rebuild_region_months(site_ids=site_ids, first=first, after=after)
+
+
+def _rebuild_region_months(
+    *, site_ids: Sequence[int], first: datetime.date, after: datetime.date
+) -> None:
+    """The region rows of the histograms: each region's site rows summed, per month."""
+    regions = Site.objects.filter(pk__in=site_ids).values("municipality__region_id")
+    months = {"grain": Grain.MONTH, "region__in": regions, "day__gte": first, "day__lt": after}
+    RollupHistogram.objects.filter(site__isnull=True, **months).delete()
+    group = ["region", "day", "dimension", "measure", "key", "value"]
+    sums = (
+        RollupHistogram.objects.filter(site__isnull=False, **months)
+        .order_by()
+        .values(**{f"m_{name}": F(name) for name in group})
+        .annotate(m_count=Sum("count"))
+    )
+    _insert_select(
+        RollupHistogram, sums, constants={"grain": Grain.MONTH.value}, columns=[*group, "count"]
+    )
 
 
 def _rolled_groupings() -> list[tuple[str, Source, Grouping]]:
@@ -253,8 +293,7 @@ def _site_day_queryset(
     source: Source, grouping: Grouping, period: Period, *, keyed: bool
 ) -> QuerySet:
     """The source's rows in the period, annotated with their site, Swedish day and key."""
-    assert source.visit is not None
-    visit = Path(grouping.path.prefix + source.visit.prefix)
+    visit = _visit_path(source, grouping)
     queryset = (grouping.queryset or source.queryset)(period)
     queryset = queryset.order_by().annotate(
         m_site=F(visit("site_id")),
@@ -266,6 +305,12 @@ def _site_day_queryset(
         # not say where they live) belongs to no row of that breakdown.
         queryset = queryset.filter(m_key__isnull=False)
     return queryset
+
+
+def _visit_path(source: Source, grouping: Grouping) -> Path:
+    """From a row of the grouping's queryset to its visit."""
+    assert source.visit is not None
+    return Path(grouping.path.prefix + source.visit.prefix)
 
 
 def _site_day_rows(source: Source, grouping: Grouping, period: Period, *, keyed: bool) -> QuerySet:

@@ -316,6 +316,8 @@ class RollupGrouping:
     code_list: type[TaxonomyEntry] | None = None
     # Weeks straddle months, so only day rows add up to them.
     days_only: bool = False
+    # Keyed by the site itself: rows that sum several sites cannot be used.
+    per_site: bool = False
 
 
 def _keyed(dimension: str, code_list: type[TaxonomyEntry] | None = None) -> RollupGrouping:
@@ -325,11 +327,14 @@ def _keyed(dimension: str, code_list: type[TaxonomyEntry] | None = None) -> Roll
 ROLLUP_GROUPINGS: dict[str, RollupGrouping] = {
     "month": RollupGrouping("", key=lambda: TruncMonth("day")),
     "week": RollupGrouping("", key=lambda: TruncWeek("day"), days_only=True),
-    "site": RollupGrouping("", key=lambda: F("site__code"), labels=("site__name", "site__name")),
+    "site": RollupGrouping(
+        "", key=lambda: F("site__code"), labels=("site__name", "site__name"), per_site=True
+    ),
     "municipality": RollupGrouping(
         "",
         key=lambda: F("site__municipality__code"),
         labels=("site__municipality__name", "site__municipality__name"),
+        per_site=True,
     ),
     "age_band": _keyed("age_band", AgeBand),
     "gender": _keyed("gender"),

@@ -15,7 +15,8 @@ def mark_existing_visits_stale(apps, schema_editor):
     stale_model = apps.get_model("indicators", "StaleSiteDay")
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     site_days = (
-        visit_model.objects.annotate(day=TruncDate("started_at", tzinfo=zone))
+        visit_model.objects.order_by()
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
         .values_list("site_id", "day")
         .distinct()
     )
@@ -75,10 +76,11 @@ class Migration(migrations.Migration):
                 ('key', models.CharField(blank=True, max_length=60)),
                 ('value', models.IntegerField()),
                 ('count', models.BigIntegerField()),
-                ('site', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.site')),
+                ('region', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.region')),
+                ('site', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.site')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('grain', 'dimension', 'measure', 'site', 'day', 'key', 'value'), name='rollup_histogram_unique_cell')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('site__isnull', False)), fields=('grain', 'dimension', 'measure', 'site', 'day', 'key', 'value'), name='rollup_histogram_unique_cell'), models.UniqueConstraint(condition=models.Q(('site__isnull', True)), fields=('grain', 'dimension', 'measure', 'region', 'day', 'key', 'value'), name='rollup_histogram_unique_region_cell'), models.CheckConstraint(condition=models.Q(('site__isnull', False), ('grain', 'month'), _connector='OR'), name='rollup_histogram_region_rows_are_months')],
             },
         ),
         migrations.CreateModel(

@@ -5,7 +5,7 @@ from django.db import migrations
 # INCLUDE, and Django's Index(include=...) would warn on every check there.
 CREATE = (
     "CREATE INDEX rollup_histogram_read ON indicators_rolluphistogram "
-    "(grain, dimension, measure, site_id, day, key, value) INCLUDE (count)"
+    "(grain, dimension, measure, site_id, day, key, value) INCLUDE (count, region_id)"
 )
 DROP = "DROP INDEX IF EXISTS rollup_histogram_read"
 

@@ -4,11 +4,13 @@ changed, removed or ingested, and cost a fixed number of queries to read and to 
 from __future__ import annotations
 
 import datetime
+import importlib
 import random
 import uuid
 from collections import Counter
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -129,6 +131,21 @@ def test_rollups_give_the_same_statistics_as_the_visit_tables(sites, seed, date_
         assert rolled.total == exact.total, group_by
         assert rolled.rows == exact.rows, group_by
     assert exact.total["visits"] > 0
+
+
+@pytest.mark.parametrize("in_scope", [[0, 1, 2, 3], [0, 1, 2], [0, 1], [3]])
+def test_rollups_give_the_same_statistics_for_any_part_of_a_region(sites, in_scope):
+    # Four sites of one region: all of them and all but one read the region's rows (minus
+    # the one), two or one read their own rows; every way must give the same answer.
+    sites = [*sites, SiteFactory(code="roll-d", municipality=sites[0].municipality)]
+    region = sites[0].municipality.region
+    assert Site.objects.filter(municipality__region=region).count() == 4
+    random_visits(sites, 6, count=80)
+    chosen = [sites[index] for index in in_scope]
+    for group_by in [None, "month", "service", "site", "week"]:
+        rolled, exact = both_ways(chosen, *PERIODS[2], group_by)
+        assert rolled.total == exact.total, group_by
+        assert rolled.rows == exact.rows, group_by
 
 
 def test_the_comparison_covers_every_breakdown_with_data(sites):
@@ -256,3 +273,18 @@ def test_the_median_of_counted_values_is_the_median_of_the_values(values):
 def test_the_median_of_nothing_is_null():
     assert median_of_counts([]) is None
     assert median_of_counts([(10, 0)]) is None
+
+
+def test_upgrading_marks_every_day_with_visits_stale_once(sites):
+    # The data step of the migration that introduced rollups, on a database with visits.
+    migration = importlib.import_module("indicators.migrations.0001_rollups")
+    for hour in (9, 10, 23):
+        make_visit(site=sites[0], started_at=local(2026, 3, 10, hour))
+    make_visit(site=sites[1], started_at=local(2026, 3, 11))
+    StaleSiteDay.objects.all().delete()
+    migration.mark_existing_visits_stale(django_apps, None)
+    marks = set(StaleSiteDay.objects.values_list("site_id", "day"))
+    assert marks == {
+        (sites[0].pk, datetime.date(2026, 3, 10)),
+        (sites[1].pk, datetime.date(2026, 3, 11)),
+    }
