@@ -108,8 +108,19 @@ def rollup_refresh() -> int:
             .order_by("site_id", "day")
             .values_list("pk", "site_id", "day")
         )
+        # Sites with the same stale days (a bulk call, a busy morning) are rebuilt together,
+        # and the regions' month rows once at the end, not once per site.
+        ranges: dict[tuple[datetime.date, datetime.date], list[int]] = {}
         for site_id, first, last in _runs((site_id, day) for _pk, site_id, day in stale):
-            _rebuild(site_ids=[site_id], date_from=first, date_to=last)
+            ranges.setdefault((first, last), []).append(site_id)
+        for (first, last), site_ids in ranges.items():
+            _rebuild(site_ids=site_ids, date_from=first, date_to=last, regions=False)
+        if ranges:
+            _rebuild_region_months(
+                site_ids=sorted({site_id for ids in ranges.values() for site_id in ids}),
+                first=month_start(min(first for first, _last in ranges)),
+                after=next_month(max(last for _first, last in ranges)),
+            )
         pks = [pk for pk, _site_id, _day in stale]
         for start in range(0, len(pks), DELETE_BATCH):
             StaleSiteDay.objects.filter(pk__in=pks[start : start + DELETE_BATCH]).delete()
