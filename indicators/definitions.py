@@ -62,6 +62,10 @@ class Measure:
     over: Source
     expression: Callable[[Path], Combinable]
 
+    @property
+    def is_median(self) -> bool:
+        return isinstance(self.expression(Path()), Median)
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -324,3 +328,13 @@ INDICATORS: dict[str, Indicator] = {
         ),
     ]
 }
+
+
+def measures_by_source() -> dict[str, dict[str, Measure]]:
+    """Every measure of the available indicators once, by source and name."""
+    measures: dict[str, dict[str, Measure]] = {}
+    for indicator in INDICATORS.values():
+        if indicator.available:
+            for measure in indicator.measures.values():
+                measures.setdefault(measure.over, {})[measure.name] = measure
+    return measures

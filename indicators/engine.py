@@ -17,8 +17,8 @@ from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from indicators.aggregates import Median, median_of_counts
-from indicators.definitions import INDICATORS, Measure, Path
+from indicators.aggregates import median_of_counts
+from indicators.definitions import INDICATORS, Measure, Path, measures_by_source
 from indicators.models import Grain, Rollup, RollupHistogram
 from indicators.services import rollup_refresh
 from indicators.sources import (
@@ -208,14 +208,10 @@ def _pks(objects: QuerySet | Iterable[Any]) -> QuerySet | list[Any]:
 def _measures_by_source(
     owned_organisations: QuerySet[Organisation] | Iterable[Organisation] | None,
 ) -> dict[str, dict[str, Measure]]:
-    """Every measure of the available indicators once, by source and name."""
-    measures: dict[str, dict[str, Measure]] = {"visit": {}}
-    for indicator in INDICATORS.values():
-        if not indicator.available:
-            continue
-        for measure in indicator.measures.values():
-            measures.setdefault(measure.over, {})[measure.name] = measure
-    measures["visit"][_FOREIGN] = _foreign_visits(owned_organisations)
+    """Every measure of the available indicators once, by source and name, and the count
+    of visits that are not the caller's."""
+    measures = {"visit": {}, **measures_by_source()}
+    measures["visit"] = {**measures["visit"], _FOREIGN: _foreign_visits(owned_organisations)}
     return measures
 
 
@@ -275,27 +271,36 @@ def _grouped(
     queryset = queryset.order_by().annotate(row_key=grouping.key())
     if grouping.skip_null_keys:
         queryset = queryset.filter(row_key__isnull=False)
-    label_columns = (
-        {"row_label_sv": F(grouping.labels[0]), "row_label_en": F(grouping.labels[1])}
-        if grouping.labels
-        else {}
-    )
     result = (
-        queryset.values("row_key", **label_columns)
+        queryset.values("row_key", **_label_columns(grouping.labels))
         .annotate(**_aggregates(measures, grouping.path))
         .order_by()
     )
-    english = (get_language() or "sv").startswith("en")
+    return _by_key(result, dimension)
+
+
+def _label_columns(labels: tuple[str, str] | None) -> dict[str, F]:
+    return {"row_label_sv": F(labels[0]), "row_label_en": F(labels[1])} if labels else {}
+
+
+def _by_key(result: Iterable[dict[str, Any]], dimension: Dimension) -> dict[str, dict[str, Any]]:
+    """{key: {"label": …, "values": {measure: value}}} from grouped rows with `row_key` and,
+    where the query has them, label columns; otherwise the dimension labels the key."""
+    english = _english()
     grouped: dict[str, dict[str, Any]] = {}
     for row in result:
         key = dimension.format_key(row.pop("row_key"))
-        label_sv, label_en = row.pop("row_label_sv", None), row.pop("row_label_en", None)
-        if grouping.labels:
+        if "row_label_sv" in row:
+            label_sv, label_en = row.pop("row_label_sv"), row.pop("row_label_en")
             label = label_en if english else label_sv
         else:
             label = dimension.label(key) if dimension.label else key
         grouped[key] = {"label": label, "values": _unaliased(row)}
     return grouped
+
+
+def _english() -> bool:
+    return (get_language() or "sv").startswith("en")
 
 
 def _rollup_sums(
@@ -308,7 +313,7 @@ def _rollup_sums(
         if name == _FOREIGN:
             foreign = None if owned is None else ~Q(site__organisation__in=owned)
             sums[_alias(name)] = Sum("visits", filter=foreign, default=0)
-        elif not isinstance(measure.expression(ROOT), Median):
+        elif not measure.is_median:
             sums[_alias(name)] = Sum(name, default=0)
     return sums
 
@@ -353,21 +358,10 @@ def _rollup_grouped(
 ) -> dict[str, dict[str, Any]]:
     grouping = ROLLUP_GROUPINGS[dimension.code]
     rows = _rollup_rows(period, grouping.dimension, days_only=grouping.days_only)
-    label_columns = (
-        {"row_label_sv": F(grouping.labels[0]), "row_label_en": F(grouping.labels[1])}
-        if grouping.labels
-        else {}
-    )
-    result = rows.values(row_key=grouping.key(), **label_columns).annotate(
+    result = rows.values(row_key=grouping.key(), **_label_columns(grouping.labels)).annotate(
         **_rollup_sums(measures, owned)
     )
-    english = (get_language() or "sv").startswith("en")
-    grouped: dict[str, dict[str, Any]] = {}
-    for row in result:
-        key = dimension.format_key(row.pop("row_key"))
-        label_sv, label_en = row.pop("row_label_sv", None), row.pop("row_label_en", None)
-        label = (label_en if english else label_sv) if grouping.labels else None
-        grouped[key] = {"label": label, "values": _unaliased(row)}
+    grouped = _by_key(result, dimension)
     for name in _median_names(measures):
         buckets = (
             histograms.rows(
@@ -387,27 +381,20 @@ def _rollup_grouped(
             )
         for key, entry in grouped.items():
             entry["values"][name] = median_of_counts(by_key.get(key, []))
-    _label_rows(grouped, grouping, dimension, english=english)
+    _label_from_code_list(grouped, grouping)
     return grouped
 
 
-def _label_rows(
-    grouped: dict[str, dict[str, Any]],
-    grouping: RollupGrouping,
-    dimension: Dimension,
-    *,
-    english: bool,
-) -> None:
-    if grouping.labels:
+def _label_from_code_list(grouped: dict[str, dict[str, Any]], grouping: RollupGrouping) -> None:
+    """Rollup keys are codes: their labels come from the code list they belong to."""
+    if grouping.code_list is None:
         return
-    names: dict[str, str] = {}
-    if grouping.code_list is not None:
-        entries = grouping.code_list.objects.filter(pk__in=list(grouped)).values_list(
-            "pk", "label_sv", "label_en"
-        )
-        names = {code: label_en if english else label_sv for code, label_sv, label_en in entries}
-    for key, entry in grouped.items():
-        entry["label"] = names.get(key) or (dimension.label(key) if dimension.label else key)
+    english = _english()
+    entries = grouping.code_list.objects.filter(pk__in=list(grouped)).values_list(
+        "pk", "label_sv", "label_en"
+    )
+    for code, label_sv, label_en in entries:
+        grouped[code]["label"] = (label_en if english else label_sv) or code
 
 
 class _Histograms:
@@ -478,9 +465,7 @@ class _Histograms:
 
 
 def _median_names(measures: dict[str, Measure]) -> list[str]:
-    return [
-        name for name, measure in measures.items() if isinstance(measure.expression(ROOT), Median)
-    ]
+    return [name for name, measure in measures.items() if measure.is_median]
 
 
 def _indicator_values(measured: dict[str, Any]) -> dict[str, Any]:

@@ -18,13 +18,11 @@ from django.db.models import Count, F, Max, Min, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from indicators.aggregates import Median
-from indicators.definitions import INDICATORS, Measure, Path
+from indicators.definitions import Measure, Path, measures_by_source
 from indicators.models import Grain, Rollup, RollupHistogram, StaleSiteDay
 from indicators.querysets import month_start, next_month
 from indicators.sources import (
     RESIDENT,
-    ROOT,
     SOURCES,
     Grouping,
     Period,
@@ -49,8 +47,8 @@ def additive_measures(source_name: str) -> dict[str, Measure]:
     """The COUNT and SUM measures of a source by name: the columns of `Rollup`."""
     return {
         name: measure
-        for name, measure in _measures(source_name).items()
-        if not isinstance(measure.expression(ROOT), Median)
+        for name, measure in measures_by_source().get(source_name, {}).items()
+        if not measure.is_median
     }
 
 
@@ -58,18 +56,8 @@ def median_measures(source_name: str) -> dict[str, Measure]:
     """The medians of a source by name: each has a `RollupHistogram` of its argument."""
     return {
         name: measure
-        for name, measure in _measures(source_name).items()
-        if isinstance(measure.expression(ROOT), Median)
-    }
-
-
-def _measures(source_name: str) -> dict[str, Measure]:
-    return {
-        measure.name: measure
-        for indicator in INDICATORS.values()
-        if indicator.available
-        for measure in indicator.measures.values()
-        if measure.over == source_name
+        for name, measure in measures_by_source().get(source_name, {}).items()
+        if measure.is_median
     }
 
 
