@@ -1,6 +1,5 @@
 """Everything under /api/ answers in JSON, errors included (SPEC §5)."""
 
-from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -11,14 +10,3 @@ def exception_handler(exc, context):
         # Field errors stay as DRF gives them ({"field": ["message"]}); add a summary line.
         response.data = {"detail": _("The request has invalid fields."), **response.data}
     return response
-
-
-def json_not_found(request, exception=None):
-    return JsonResponse({"detail": _("Not found.")}, status=404)
-
-
-def json_server_error(request):
-    return JsonResponse(
-        {"detail": _("Something went wrong on our side. Please try again.")},
-        status=500,
-    )

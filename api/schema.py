@@ -32,7 +32,12 @@ FIELD_ERRORS = inline_serializer(
     },
 )
 CONFLICT = inline_serializer(
-    "VisitConflict", {"detail": serializers.CharField(), "stored": VisitSerializer()}
+    "VisitConflict",
+    {
+        "detail": serializers.CharField(),
+        # Only when the caller may read the stored visit (its own organisation's).
+        "stored": VisitSerializer(required=False),
+    },
 )
 
 VISIT_EXAMPLE = {
@@ -106,14 +111,18 @@ visits = extend_schema_view(
         summary="Report one visit (idempotent on id)",
         description=(
             "201 when created. The same id with the same content again answers 200 with the "
-            "stored visit and changes nothing; the same id with different content answers 409."
+            "stored visit and changes nothing; the same id with different content answers 409 "
+            "with the stored visit. An id taken by another organisation's visit answers 409 "
+            "without it, whatever the content."
         ),
         request=VisitSerializer,
         responses={
             201: VisitSerializer,
             200: OpenApiResponse(VisitSerializer, description="Already stored, identical."),
             400: OpenApiResponse(FIELD_ERRORS, description="Invalid fields; nothing saved."),
-            409: OpenApiResponse(CONFLICT, description="Same id, different content."),
+            409: OpenApiResponse(
+                CONFLICT, description="Same id, different content; or an id taken elsewhere."
+            ),
             **COMMON_ERRORS,
         },
         examples=[

@@ -34,7 +34,6 @@ from api.statistics import (
 )
 from indicators.definitions import INDICATORS
 from organisations.permissions import sites_loggable_by, sites_owned_for, visits_visible_to
-from visits.models import Visit
 from visits.services import IngestStatus, visit_ingest
 
 INGEST_HTTP_STATUS = {
@@ -86,16 +85,28 @@ class VisitListCreate(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         serializer = VisitSerializer(data=request.data, context=_ingest_context(request))
         serializer.is_valid(raise_exception=True)
-        [result] = visit_ingest(records=[serializer.to_record()], actor=_actor(request))
-        visit = _visits_for_output(Visit.objects).get(pk=result.id)
-        body = VisitSerializer(visit).data
-        if result.status == IngestStatus.CONFLICT:
+        readable = visits_visible_to(request.user)
+        [result] = visit_ingest(
+            records=[serializer.to_record()], readable=readable, actor=_actor(request)
+        )
+        # Read back through the caller's scope: an id taken by a visit the caller may not
+        # read is answered without it.
+        visit = _visits_for_output(readable).filter(pk=result.id).first()
+        if visit is None:
+            body = {
+                "detail": _(
+                    "This id is already taken; nothing was saved. Send the visit with a new id."
+                )
+            }
+        elif result.status == IngestStatus.CONFLICT:
             body = {
                 "detail": _(
                     "A different visit with this id is already stored; nothing was changed."
                 ),
-                "stored": body,
+                "stored": VisitSerializer(visit).data,
             }
+        else:
+            body = VisitSerializer(visit).data
         return Response(body, status=INGEST_HTTP_STATUS[result.status])
 
 
@@ -131,7 +142,11 @@ class VisitBulk(APIView):
                     continue
             valid.append((len(results), VisitSerializer.record_from(data)))
             results.append(None)
-        outcomes = visit_ingest(records=[record for _i, record in valid], actor=_actor(request))
+        outcomes = visit_ingest(
+            records=[record for _i, record in valid],
+            readable=visits_visible_to(request.user),
+            actor=_actor(request),
+        )
         for (index, _record), outcome in zip(valid, outcomes, strict=True):
             results[index] = {"id": str(outcome.id), "status": outcome.status}
         # Already what BulkResponseSerializer (the documented shape) would make of it:

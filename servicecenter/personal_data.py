@@ -7,15 +7,24 @@ personal identity number (personnummer), a coordination number
 The patterns err on the side of flagging only what really looks like personal
 data: staff type dates, times, postcodes, amounts and case numbers all day, and
 a validator that cries wolf gets worked around.
+
+Identity numbers are checked by our own code (date and Luhn check digit). Phone
+numbers are judged by ``phonenumbers`` (libphonenumber's numbering plans), which
+knows which area codes exist and how long a number behind each may be; a
+hand-written pattern could only guess at that from digit counts.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
+import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -51,34 +60,73 @@ _PIN_RE = re.compile(
     re.VERBOSE | re.ASCII,
 )
 
-# Digits are counted one by one ("optional separator, digit") so the length
-# limits hold however people group them, and every repetition is bounded, so
-# there is no catastrophic backtracking.
-_PHONE_RE = re.compile(
+# Phone numbers are found by phonenumbers' matcher with Swedish region rules.
+# VALID leniency: the number must exist in the numbering plan (a real area code
+# and a length that area uses), which is what keeps dates, postcodes, order and
+# case numbers out. POSSIBLE only checks lengths and lets "Order 123456" and
+# zero-padded customer numbers through; STRICT_GROUPING and EXACT_GROUPING also
+# judge how the digits are grouped, and people group Swedish numbers in more
+# ways than libphonenumber's formatting rules describe: STRICT refuses
+# "0701-23 45 67" and "08-1234 5678", EXACT even the everyday "070-1234567",
+# and a number grouped oddly is no less personal. The matcher already reads "."
+# and "/" between digit groups as phone punctuation, so "076.217.25.26" and
+# "073/753 29 45" need no rewriting before it: what it gets wrong in running
+# text is where a number ends (below).
+_PHONE_REGION = "SE"
+_PHONE_LENIENCY = phonenumbers.Leniency.VALID
+# "+46 (0)70-123 45 67" has 12 digits; E.164 allows 15, written with "00" 17.
+# Nothing shorter than 7 digits is a number anywhere (Stockholm's "08-123 45").
+_PHONE_DIGITS = range(7, 18)
+
+# The matcher reads a single space as part of a number, so a number next to any
+# other digits ("kl 14 079-704 51 99", "070-123 45 67 10:15", two numbers in a
+# row) becomes one candidate that is invalid as a whole, and the real number is
+# lost. We therefore cut the text into runs of digit groups ourselves and let the
+# matcher judge pieces of a run that end at a group boundary.
+_PHONE_RUN_RE = re.compile(
     r"""
-    # Not the tail of a longer number, nor a group of an amount like "1 070 450 500 kr".
-    (?<![\d+])(?<!\d\ )
+    [+(]?\d+
     (?:
-        # +<country code> or 0046, then 8 to 15 digits (E.164 allows 15);
-        # "(0)" is the domestic trunk prefix people keep out of habit.
-        (?:\+|0046(?:[ -]|\ ?\(0\)\ ?)?)[1-9](?:(?:[ -]|\ ?\(0\)\ ?)?\d){7,14}
-      |
-        # Domestic: 9-10 digits. The area code is 08 or three to four digits
-        # and subscriber numbers never start with 0, which keeps out dates and
-        # zero-padded numbers. 8-digit numbers are so rare now that catching
-        # them is not worth flagging DD-MM-YYYY dates.
-        (?!\d\d([- ])\d\d\1\d{4}(?!\d))      # 08-12-2026 (DD-MM-YYYY on the 8th)
-        0(?=(?:8|[1-79]\d\d?)[ -]?[1-9])
-        [1-9](?:[ -]?\d){7,8}
+        (?:[\ \u00a0]?[-\u2010-\u2015./()][\ \u00a0]?|[\ \u00a0])  # one separator
+        \d+
+    )*
+    """,
+    re.VERBOSE,
+)
+
+# Dates and times of day sit next to phone numbers in notes ("ring efter kl 14
+# ..."), and a date on the 8th ("08-12-2026") is itself a valid Stockholm number.
+# They are blanked out before phone numbers are looked for; blanking keeps the
+# text's length, so positions stay those of the original text.
+_NOT_PHONE_RE = re.compile(
+    r"""
+    (?<!\d)
+    (?:
+        \d{4}-\d\d-\d\d                              # 2026-03-16
+      | \d{1,2}([-./])\d{1,2}\1(?:19|20)\d\d         # 08-12-2026, 8.12.2026
+      | \d{1,2}:\d\d                                 # 10:15
     )
     (?!\d)
+  | (?<![\d.])\d{1,2}\.\d\d(?![\d.])                 # 14.30, but not 076.217.25.26
+  | \bkl(?:ockan)?\.?\ ?\d{1,2}(?:[.:]\d\d)?         # kl 14, kl. 14.30, klockan 9
+    (?:\ ?[-\u2013]\ ?\d{1,2}(?:[.:]\d\d)?)?(?!\d)   # kl 14-16
     """,
-    re.VERBOSE | re.ASCII,
+    re.VERBOSE | re.IGNORECASE,
 )
+_BLANK = "_"  # neither a digit, phone punctuation nor a letter to the matcher
 
 # Each domain label ends at a dot, so the repetition cannot backtrack
 # ambiguously; the lookbehind stops matches from starting mid-word.
 _EMAIL_RE = re.compile(r"(?<![\w.%+-])[\w.%+-]+@(?:[\w-]+\.)+[^\W\d_]{2,}")
+# "logo@2x.png" is how image files for high-resolution screens are named. These
+# extensions are not top-level domains (unlike .zip or .mov), so an "address"
+# ending in one is a file name.
+_FILE_EXTENSIONS = frozenset(
+    {
+        "bmp", "csv", "doc", "docx", "gif", "heic", "jpeg", "jpg", "odt", "ods", "pdf",
+        "png", "ppt", "pptx", "rtf", "svg", "tif", "tiff", "txt", "webp", "xls", "xlsx",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,23 +145,32 @@ def _luhn_is_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _identity_number_kind(match: re.Match[str]) -> str | None:
+def _birth_year(century: str | None, yy: str, separator: str, today: date) -> int:
+    if century:
+        return int(century + yy)
+    # Skatteverket writes "+" from the year someone turns 100 and "-" before that,
+    # so the ten-digit form means the latest year ending in yy that fits: 000229+
+    # is 29 February 1900, which did not exist, while 000229- is 2000's leap day.
+    latest = today.year - 100 if separator == "+" else today.year
+    return latest - (latest - int(yy)) % 100
+
+
+def _identity_number_kind(match: re.Match[str], today: date) -> str | None:
     """Return the kind of a personnummer-shaped match, or None if it isn't one."""
-    century, date, separator, serial = match.group("century", "date", "separator", "serial")
+    century, date_digits, separator, serial = match.group("century", "date", "separator", "serial")
     if century and separator == "+":
         # "+" marks a 10-digit number of someone over 100; with the century written
         # out it means nothing and is not a format Skatteverket uses.
         return None
-    month, day = int(date[2:4]), int(date[4:6])
+    month, day = int(date_digits[2:4]), int(date_digits[4:6])
     kind = PERSONAL_IDENTITY_NUMBER
     if day > 60:
         day -= 60
         kind = COORDINATION_NUMBER
-    # Without a century only yy % 4 is known, which is enough to judge 29 February.
-    year = int((century or "20") + date[:2])
+    year = _birth_year(century, date_digits[:2], separator, today)
     if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
         return None
-    return kind if _luhn_is_valid(date + serial) else None
+    return kind if _luhn_is_valid(date_digits + serial) else None
 
 
 def _mask_last_digits(text: str, count: int = 4) -> str:
@@ -132,34 +189,128 @@ def _mask_email(address: str) -> str:
     return f"{local[0]}***@{domain}"
 
 
-def is_valid_personal_identity_number(value: str) -> bool:
-    """True for a well-formed personnummer or samordningsnummer with a valid check digit."""
+def _is_written_as_phone_number(raw: str, number: phonenumbers.PhoneNumber) -> bool:
+    # A bare run of digits is how customer, invoice and reference numbers are
+    # written, and most 9- and 10-digit runs starting with 0 happen to be valid
+    # Swedish numbers (0322 is Alingsås). Without a separator or a country prefix
+    # we only call it a phone number when it is a mobile number: those are what
+    # people copy unbroken from their phone's contacts, and they are the personal
+    # ones. A landline or service number has to look like one ("031-12 34 56").
+    if not raw.isdigit() or raw.startswith("00"):
+        return True
+    return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+
+
+def _is_phone_number(prepared: str, start: int, end: int) -> bool:
+    """True if prepared[start:end] is, as a whole, a phone number to the matcher."""
+    # One character of context on each side: the matcher refuses a number glued
+    # to a letter ("SE08 6171 4982 ..." is an IBAN, not a Stockholm number). An
+    # enclosing "(" is context only, or the matcher would make it part of the number.
+    low, high = max(start - 1, 0), min(end + 1, len(prepared))
+    window = prepared[low:high]
+    if low < start and window[0] == "(":
+        window = " " + window[1:]
+    for match in phonenumbers.PhoneNumberMatcher(window, _PHONE_REGION, leniency=_PHONE_LENIENCY):
+        if (low + match.start, low + match.end) == (start, end):
+            return _is_written_as_phone_number(match.raw_string, match.number)
+    return False
+
+
+def _longest_phone_number_from(
+    prepared: str, groups: list[tuple[int, int]], first: int
+) -> tuple[int, int] | None:
+    """The longest number starting at group ``first``: its start and last group."""
+    start = groups[first][0]
+    if start > 0 and prepared[start - 1] in "+(":
+        start -= 1
+    digit_counts, total = [], 0
+    for group_start, group_end in groups[first:]:
+        total += group_end - group_start
+        if total > _PHONE_DIGITS[-1]:
+            break
+        digit_counts.append(total)
+    for last in range(first + len(digit_counts) - 1, first - 1, -1):
+        if digit_counts[last - first] not in _PHONE_DIGITS:
+            continue
+        end = groups[last][1]
+        # "(070-123 45 67)": a bracket that is not closed within the number
+        # encloses it and is not part of it.
+        number_start = start
+        if prepared[start] == "(" and ")" not in prepared[start:end]:
+            number_start += 1
+        if _is_phone_number(prepared, number_start, end):
+            return number_start, last
+    return None
+
+
+def _phone_number_spans(text: str, blanked: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Start and end of each phone number in ``text``, ignoring the ``blanked`` spans."""
+    chars = list(text)
+    for span in [m.span() for m in _NOT_PHONE_RE.finditer(text)] + blanked:
+        chars[span[0] : span[1]] = _BLANK * (span[1] - span[0])
+    prepared = "".join(chars)
+
+    for run in _PHONE_RUN_RE.finditer(prepared):
+        groups = [group.span() for group in re.finditer(r"\d+", run.group())]
+        groups = [(run.start() + a, run.start() + b) for a, b in groups]
+        first = 0
+        while first < len(groups):
+            found = _longest_phone_number_from(prepared, groups, first)
+            if found is None:
+                # Digits glued to something that is not a phone number may be
+                # part of it (an amount "1 031 250 000 kr", an IBAN, an ISBN), and
+                # their tail is often a valid number ("031 250 000"): stop here.
+                break
+            start, last = found
+            yield start, groups[last][1]
+            first = last + 1
+
+
+def is_valid_personal_identity_number(value: str, *, today: date | None = None) -> bool:
+    """True for a well-formed personnummer or samordningsnummer with a valid check digit.
+
+    ``today`` (default: the current local date) decides the century of a
+    ten-digit number, which matters for 29 February.
+    """
     match = _PIN_RE.fullmatch(value.strip())
-    return match is not None and _identity_number_kind(match) is not None
+    return (
+        match is not None
+        and _identity_number_kind(match, today or timezone.localdate()) is not None
+    )
 
 
-def find_personal_data(text: str | None) -> list[PersonalDataFinding]:
-    """Return the personal data in ``text``, ordered by position and non-overlapping."""
+def find_personal_data(text: str | None, *, today: date | None = None) -> list[PersonalDataFinding]:
+    """Return the personal data in ``text``, ordered by position and non-overlapping.
+
+    ``today`` (default: the current local date) is as for
+    :func:`is_valid_personal_identity_number`.
+    """
     if not text:
         return []
+    today = today or timezone.localdate()
     candidates: list[PersonalDataFinding] = []
     for match in _PIN_RE.finditer(text):
-        kind = _identity_number_kind(match)
+        kind = _identity_number_kind(match, today)
         if kind:
             masked = _mask_last_digits(match.group())
             candidates.append(PersonalDataFinding(kind, match.start(), match.end(), masked))
-    for match in _PHONE_RE.finditer(text):
-        masked = _mask_last_digits(match.group())
-        candidates.append(PersonalDataFinding(PHONE_NUMBER, match.start(), match.end(), masked))
+    # An identity number is reported whatever else it looks like: 0701234569 is a
+    # mobile number and also a valid personnummer (born 2007-01-23), and the
+    # personnummer is the more sensitive reading. Phone numbers are looked for
+    # with identity numbers blanked out, which also finds a phone number written
+    # right after one ("811218-9876 070-123 45 67").
+    identity_spans = [(finding.start, finding.end) for finding in candidates]
+    for start, end in _phone_number_spans(text, identity_spans):
+        masked = _mask_last_digits(text[start:end])
+        candidates.append(PersonalDataFinding(PHONE_NUMBER, start, end, masked))
     for match in _EMAIL_RE.finditer(text):
+        if match.group().rpartition(".")[2].lower() in _FILE_EXTENSIONS:
+            continue
         masked = _mask_email(match.group())
         candidates.append(PersonalDataFinding(EMAIL_ADDRESS, match.start(), match.end(), masked))
 
-    # A 10-digit number starting with 0 can be both a phone number and a valid
-    # personnummer (0701234569 is also someone born 2007-01-23). Either way it is
-    # personal data; we report the personnummer, the more sensitive of the two.
-    # The sort is stable and identity numbers were added first, so on equal spans
-    # they win; otherwise the earliest, then longest, match wins.
+    # Findings of different kinds can still overlap (digits inside an e-mail
+    # address): the earliest, then the longest, is reported.
     candidates.sort(key=lambda finding: (finding.start, finding.start - finding.end))
     findings: list[PersonalDataFinding] = []
     for candidate in candidates:

@@ -12,6 +12,3 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
 ]
-
-handler404 = "servicecenter.views.not_found"
-handler500 = "servicecenter.views.server_error"

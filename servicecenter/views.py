@@ -2,9 +2,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views import defaults
 
-from api.exceptions import json_not_found, json_server_error
 from organisations.permissions import sites_for_statistics, sites_loggable_by
 
 
@@ -30,15 +28,3 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
         "pages/accessibility.html",
         {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL},
     )
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return json_not_found(request, exception)
-    return defaults.page_not_found(request, exception)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return json_server_error(request)
-    return defaults.server_error(request)

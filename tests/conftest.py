@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from organisations.models import Membership
 from tests.factories import MembershipFactory, SiteFactory, UserFactory
@@ -9,6 +10,11 @@ from tests.factories import MembershipFactory, SiteFactory, UserFactory
 # Playwright runs an event loop in the test thread; the ORM calls browser tests make to
 # arrange data would otherwise raise SynchronousOnlyOperation.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests draw the same examples on every run (no test outcome depends on chance) and
+# have no per-example deadline (none depends on how busy the machine is).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+hypothesis_settings.load_profile("repeatable")
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [

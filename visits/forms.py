@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,6 +22,77 @@ from visits.services import HelpItemInput
 
 DEFAULT_DURATION_MIN = 15
 EXTRA_HELP_ROWS = 2
+
+# The optional details in the order the page shows them: two columns, the left one read
+# first. The template lays them out from this, and the error summary follows the same order.
+DETAIL_COLUMNS = (
+    (
+        "duration_min",
+        "started_at",
+        "participants",
+        "language",
+        "interpreter",
+        "visitor_municipality",
+        "note",
+    ),
+    ("channel", "gender", "first_visit", "barriers", "confidence_before", "confidence_after"),
+)
+
+# Every message names its field, so that the error summary at the top of the page says what
+# to correct without the generic "This field is required." Django replaces the message of a
+# failed check whose code is listed here, the model's validators included.
+DURATION_RANGE = _("Enter a duration from 1 to 600 minutes.")
+PARTICIPANTS_RANGE = _("Enter from 1 to 500 participants.")
+VISIT_ERROR_MESSAGES = {
+    "started_at": {
+        "required": _("Enter when the visit started."),
+        "invalid": _("Enter when the visit started as a date and a time."),
+    },
+    "duration_min": {
+        "required": _("Enter how many minutes the visit took."),
+        "invalid": DURATION_RANGE,
+        "min_value": DURATION_RANGE,
+        "max_value": DURATION_RANGE,
+    },
+    "participants": {
+        "required": _("Enter how many people took part."),
+        "invalid": PARTICIPANTS_RANGE,
+        "min_value": PARTICIPANTS_RANGE,
+        "max_value": PARTICIPANTS_RANGE,
+    },
+    "channel": {
+        "required": _("Choose the channel."),
+        "invalid_choice": _("Choose one of the channels shown."),
+    },
+    "age_band": {
+        "required": _("Choose an age band."),
+        "invalid_choice": _("Choose one of the age bands shown."),
+    },
+    "gender": {
+        "required": _("Choose a gender, or Not stated."),
+        "invalid_choice": _("Choose a gender, or Not stated."),
+    },
+    "language": {
+        "required": _("Choose the language of the visit."),
+        "invalid_choice": _("Choose a language from the list."),
+    },
+    "visitor_municipality": {
+        "invalid_choice": _("Choose the visitor's municipality from the list."),
+    },
+    "barriers": {
+        "invalid_choice": _("Choose the barriers shown."),
+        "invalid_pk_value": _("Choose the barriers shown."),
+    },
+    "confidence_before": {
+        "invalid_choice": _("Choose confidence before from 1 to 5, or Not asked."),
+    },
+    "confidence_after": {
+        "invalid_choice": _("Choose confidence after from 1 to 5, or Not asked."),
+    },
+    "note": {
+        "max_length": _("Keep the note to at most %(limit_value)d characters."),
+    },
+}
 
 
 class FirstVisitWidget(forms.RadioSelect):
@@ -101,6 +174,8 @@ class VisitForm(forms.ModelForm):
         # integers); the browser should know the real lower bound.
         self.fields["duration_min"].widget.attrs["min"] = 1
         self.fields["participants"].widget.attrs["min"] = 1
+        for name, messages in VISIT_ERROR_MESSAGES.items():
+            self.fields[name].error_messages.update(messages)
         if visit is None:
             self.initial.setdefault(
                 "started_at", timezone.localtime().replace(second=0, microsecond=0)
@@ -109,6 +184,9 @@ class VisitForm(forms.ModelForm):
             self.initial.setdefault("channel", "walk_in")
             self.initial.setdefault("language", "sv")
             self.initial.setdefault("gender", Visit.Gender.UNSTATED)
+
+    def detail_columns(self) -> list[list[forms.BoundField]]:
+        return [[self[name] for name in column] for column in DETAIL_COLUMNS]
 
     def visit_fields(self) -> dict:
         """Cleaned values as keyword arguments for visit_log / visit_update."""
@@ -127,7 +205,10 @@ class HelpItemForm(forms.Form):
     """One errand. A row left without service and help mode is simply not used."""
 
     service = forms.ModelChoiceField(
-        label=_("E-service"), queryset=EService.objects.none(), required=False
+        label=_("E-service"),
+        queryset=EService.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose an e-service from the list.")},
     )
     mode = forms.ModelChoiceField(
         label=_("Help given"),
@@ -135,6 +216,7 @@ class HelpItemForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
         empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of the help modes shown.")},
     )
     outcome = forms.ModelChoiceField(
         label=_("Outcome"),
@@ -142,6 +224,7 @@ class HelpItemForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
         empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of the outcomes shown.")},
     )
 
     def __init__(self, *args, current: HelpItemInput | None = None, **kwargs):
@@ -197,3 +280,60 @@ def collect_help_items(forms_: list[HelpItemForm]) -> list[HelpItemInput] | None
         forms_[0].add_error("mode", _("Choose how the visitor was helped."))
         return None
     return items
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    """One line of the error summary: the message, and the id of what it links to."""
+
+    message: str
+    anchor: str = ""
+
+
+def _help_anchor(field: forms.BoundField, *, search_group: bool) -> str:
+    if search_group and field.name == "service":
+        return "service-group"  # the quick log's e-service buttons and search
+    if field.widget_type == "radioselect":
+        return f"{field.html_name}-group"
+    return field.auto_id
+
+
+def error_summary(
+    form: VisitForm, help_forms: list[HelpItemForm], *, quick_log: bool
+) -> list[SummaryError]:
+    """Every error of a refused visit, in the order of the fields on the page.
+
+    The quick log shows the first errand at the top, then the age band, then the details and
+    the further errands; the edit page shows all errands, then the age band and the details."""
+    errors = [SummaryError(str(message)) for message in form.non_field_errors()]
+    for help_form in help_forms:
+        errors += [SummaryError(str(message)) for message in help_form.non_field_errors()]
+
+    def visit_field(name: str) -> list[SummaryError]:
+        return [SummaryError(str(message), f"{name}-anchor") for message in form[name].errors]
+
+    def errand(index: int) -> list[SummaryError]:
+        help_form = help_forms[index]
+        apart = quick_log and index == 0  # shown on its own, not as "Errand 1"
+        lines = []
+        for field in help_form:
+            for message in field.errors:
+                if not apart:
+                    message = _("Errand %(number)s: %(message)s") % {
+                        "number": index + 1,
+                        "message": message,
+                    }
+                lines.append(SummaryError(str(message), _help_anchor(field, search_group=apart)))
+        return lines
+
+    first_errands = [0] if quick_log else range(len(help_forms))
+    for index in first_errands:
+        errors += errand(index)
+    errors += visit_field("age_band")
+    for column in DETAIL_COLUMNS:
+        for name in column:
+            errors += visit_field(name)
+    if quick_log:
+        for index in range(1, len(help_forms)):
+            errors += errand(index)
+    return errors

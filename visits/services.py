@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -392,25 +393,42 @@ def _record_changes(record: VisitRecord) -> dict[str, list[Any]]:
     return {name: [None, value] for name, value in values.items()}
 
 
-def _stored_records(ids) -> dict[uuid.UUID, VisitRecord]:
-    stored = Visit.objects.filter(pk__in=list(ids)).prefetch_related("help_items", "barriers")
-    return {visit.pk: VisitRecord.of(visit) for visit in stored}
+def _stored_records(
+    ids: Iterable[uuid.UUID], *, readable: QuerySet[Visit]
+) -> dict[uuid.UUID, VisitRecord | None]:
+    """The visits already stored under these ids: the record of each one the caller may read,
+    and None for one it may not, whose content must not even be compared with the caller's."""
+    taken = list(Visit.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+    if not taken:
+        return {}
+    stored: dict[uuid.UUID, VisitRecord | None] = dict.fromkeys(taken)
+    visible = readable.filter(pk__in=taken).prefetch_related("help_items", "barriers")
+    stored.update((visit.pk, VisitRecord.of(visit)) for visit in visible)
+    return stored
 
 
-def _compare(record: VisitRecord, stored: VisitRecord) -> str:
+def _compare(record: VisitRecord, stored: VisitRecord | None) -> str:
+    # An id taken by a visit the caller may not read is a conflict whatever its content, so
+    # the answer tells nothing about that visit.
     return IngestStatus.DUPLICATE if record == stored else IngestStatus.CONFLICT
 
 
 def visit_ingest(
-    *, records: Sequence[VisitRecord], source: str = Visit.Source.API, actor=None
+    *,
+    records: Sequence[VisitRecord],
+    readable: QuerySet[Visit],
+    source: str = Visit.Source.API,
+    actor=None,
 ) -> list[IngestResult]:
     """Save validated records that are new; recognise the ones already stored.
 
     The client-chosen id is the idempotency key: a record equal to the stored visit is a
-    `duplicate` (nothing changes), a different one with the same id is a `conflict`. New
-    records are inserted together; if another request inserts one of the same ids meanwhile,
-    the primary key refuses it and each record is retried on its own."""
-    stored = _stored_records(record.id for record in records)
+    `duplicate` (nothing changes), a different one with the same id is a `conflict`. Stored
+    visits are compared only where they are in `readable`, the visits the caller may read:
+    an id taken elsewhere is a `conflict` whatever the content. New records are inserted
+    together; if another request inserts one of the same ids meanwhile, the primary key
+    refuses it and each record is retried on its own."""
+    stored = _stored_records((record.id for record in records), readable=readable)
     results: list[IngestResult | None] = [None] * len(records)
     fresh: dict[uuid.UUID, int] = {}
     for index, record in enumerate(records):
@@ -428,23 +446,27 @@ def visit_ingest(
             _announce_ingest(new_records)
     except IntegrityError:
         for index in fresh.values():
-            results[index] = _ingest_one(records[index], source=source, actor=actor)
+            results[index] = _ingest_one(
+                records[index], readable=readable, source=source, actor=actor
+            )
     else:
         for index in fresh.values():
             results[index] = IngestResult(records[index].id, IngestStatus.CREATED)
     return results  # type: ignore[return-value]
 
 
-def _ingest_one(record: VisitRecord, *, source: str, actor) -> IngestResult:
+def _ingest_one(
+    record: VisitRecord, *, readable: QuerySet[Visit], source: str, actor
+) -> IngestResult:
     try:
         with transaction.atomic():
             _insert([record], source=source, actor=actor)
             _announce_ingest([record])
     except IntegrityError:
-        stored = _stored_records([record.id]).get(record.id)
-        if stored is None:  # not a duplicate key after all: a real constraint violation
+        stored = _stored_records([record.id], readable=readable)
+        if record.id not in stored:  # not a duplicate key after all: a real constraint violation
             raise
-        return IngestResult(record.id, _compare(record, stored))
+        return IngestResult(record.id, _compare(record, stored[record.id]))
     return IngestResult(record.id, IngestStatus.CREATED)
 
 

@@ -1,20 +1,41 @@
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from visits.models import Visit
 
 
+def labelled(label) -> dict:
+    """Cell attributes that repeat the column's label: on a narrow screen each row becomes a
+    card, the header row is hidden, and the stylesheet shows this label beside each value."""
+    return {"td": {"data-label": label}}
+
+
+def local_time(value) -> str:
+    """Hours and minutes in the site's time zone (Europe/Stockholm), the time people read."""
+    return timezone.localtime(value).strftime("%H:%M") if value else ""
+
+
 class TodayVisitTable(tables.Table):
-    started_at = tables.DateTimeColumn(verbose_name=_("Time"), format="H:i")
-    duration_min = tables.Column(verbose_name=_("Minutes"))
-    help = tables.Column(verbose_name=_("Help"), empty_values=(), orderable=False)
-    age_band = tables.Column(verbose_name=_("Age"))
-    participants = tables.Column(verbose_name=_("People"))
-    channel = tables.Column(verbose_name=_("Channel"))
-    created_by = tables.Column(verbose_name=_("Logged by"))
-    actions = tables.Column(verbose_name=_("Actions"), empty_values=(), orderable=False)
+    started_at = tables.DateTimeColumn(
+        verbose_name=_("Time"), format="H:i", attrs=labelled(_("Time"))
+    )
+    duration_min = tables.Column(verbose_name=_("Minutes"), attrs=labelled(_("Minutes")))
+    help = tables.Column(
+        verbose_name=_("Help"), empty_values=(), orderable=False, attrs=labelled(_("Help"))
+    )
+    age_band = tables.Column(verbose_name=_("Age"), attrs=labelled(_("Age")))
+    participants = tables.Column(verbose_name=_("People"), attrs=labelled(_("People")))
+    channel = tables.Column(verbose_name=_("Channel"), attrs=labelled(_("Channel")))
+    created_by = tables.Column(verbose_name=_("Logged by"), attrs=labelled(_("Logged by")))
+    actions = tables.Column(
+        verbose_name=_("Actions"),
+        empty_values=(),
+        orderable=False,
+        attrs=labelled(_("Actions")),
+    )
 
     class Meta:
         model = Visit
@@ -40,7 +61,7 @@ class TodayVisitTable(tables.Table):
     def render_help(self, record: Visit) -> str:
         return format_html_join(
             "",
-            "<div>{} · {} · {}</div>",
+            '<div class="help-item">{} · {} · {}</div>',
             (
                 (item.service.label, item.mode.label, item.outcome.label)
                 for item in record.help_items.all()
@@ -53,9 +74,11 @@ class TodayVisitTable(tables.Table):
     def render_actions(self, record: Visit) -> str:
         if record.pk not in self.changeable_ids:
             return ""
+        # The hidden words tell the links apart when a screen reader lists them; the time is
+        # the one the Time column shows, in the site's zone, not the stored UTC.
         return format_html(
             '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
             reverse("visits:edit", args=[record.pk]),
             _("Edit"),
-            record.started_at.strftime("%H:%M") if record.started_at else "",
+            _("the visit at %(time)s") % {"time": local_time(record.started_at)},
         )

@@ -17,7 +17,7 @@ from organisations.permissions import (
     visits_changeable_by,
     visits_visible_to,
 )
-from visits.forms import VisitForm, collect_help_items, help_item_forms
+from visits.forms import VisitForm, collect_help_items, error_summary, help_item_forms
 from visits.models import EService, Visit
 from visits.services import (
     HelpItemInput,
@@ -81,15 +81,28 @@ def _timer_strings() -> dict[str, str]:
         "noMatch": _("No e-service matches."),
         "matches": _("%(count)s e-services match."),
         "undoLeft": _("You can undo it for %(seconds)s seconds."),
-        "undoGone": _("Saved."),
+        "discardQuestion": _("Discard this timer?"),
+        "discardConfirm": _("Yes, discard"),
+        "discardCancel": _("Cancel"),
+        "discarded": _("The timer was discarded."),
     }
+
+
+def _saved_summary(visit: Visit) -> str:
+    """What was saved, said once: each errand's e-service and help mode, so that a glance
+    (or "same again") shows what went into the statistics."""
+    errands = ", ".join(
+        f"{item.service.label} – {item.mode.label}"
+        for item in visit.help_items.select_related("service", "mode")
+    )
+    return _("Saved: %(errands)s.") % {"errands": errands}
 
 
 def _pending_undo(request: HttpRequest) -> tuple[Visit | None, int]:
     visit_id = request.session.get(SESSION_UNDO)
     if not visit_id:
         return None, 0
-    visit = Visit.objects.filter(pk=visit_id, created_by=request.user).first()
+    visit = visits_visible_to(request.user).filter(pk=visit_id, created_by=request.user).first()
     if visit is None or not can_undo_visit(request.user, visit):
         request.session.pop(SESSION_UNDO, None)
         return None, 0
@@ -139,7 +152,6 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             "site": site,
             "form": form,
             "help_forms": help_forms,
-            "help_forms_have_errors": any(f.errors for f in help_forms),
             "first_help": help_forms[0],
             "extra_help_forms": help_forms[1:],
             "selected_service": str(help_forms[0]["service"].value() or ""),
@@ -149,6 +161,9 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             "other_services": other_services,
             "undo_visit": undo_visit,
             "undo_seconds": undo_seconds,
+            "saved_summary": _saved_summary(undo_visit) if undo_visit else "",
+            "time_zone": timezone.get_current_timezone_name(),
+            "error_summary": error_summary(form, help_forms, quick_log=True),
             "finished_timer": request.session.pop(SESSION_FINISHED_TIMER, ""),
             "today_count": visits_visible_to(request.user)
             .filter(site=site)
@@ -246,6 +261,6 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
             "site": visit.site,
             "form": form,
             "help_forms": help_forms,
-            "help_forms_have_errors": any(f.errors for f in help_forms),
+            "error_summary": error_summary(form, help_forms, quick_log=False),
         },
     )

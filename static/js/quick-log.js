@@ -3,6 +3,8 @@
 // - visits in progress (timers), kept in localStorage so a reload or a lost connection
 //   does not lose them; several may run at once
 // - the 10-second undo countdown
+// Every time shown or filled in is the site's local time (Europe/Stockholm), never the
+// tablet's own zone.
 (function () {
   "use strict";
   const form = document.getElementById("quick-log-form");
@@ -43,6 +45,8 @@
   });
 
   // --- undo countdown -----------------------------------------------------------------
+  // When the period ends the undo sentence and button go, and the banner keeps saying only
+  // what was saved: the status region must not go on offering an undo that is gone.
   const banner = document.getElementById("undo-banner");
   if (banner) {
     let seconds = parseInt(banner.dataset.undoSeconds, 10);
@@ -51,8 +55,11 @@
       seconds -= 1;
       if (seconds <= 0) {
         window.clearInterval(tick);
-        document.getElementById("undo-form").remove();
-        countdown.textContent = strings.undoGone;
+        const undoForm = document.getElementById("undo-form");
+        const hadFocus = undoForm.contains(document.activeElement);
+        undoForm.remove();
+        document.getElementById("undo-hint").remove();
+        if (hadFocus) banner.focus();
         return;
       }
       countdown.textContent = format(strings.undoLeft, { seconds });
@@ -70,45 +77,110 @@
   };
   const store = (timers) => window.localStorage.setItem(key, JSON.stringify(timers));
   const pad = (n) => String(n).padStart(2, "0");
-  const localInputValue = (date) =>
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  // Times are read and saved in the site's time zone (from the server), whatever zone the
+  // tablet's clock is set to: a timer started at 10:15 in Lycksele is saved as 10:15 there.
+  const siteTime = new Intl.DateTimeFormat("en-GB", {
+    timeZone: form.dataset.timeZone,
+    year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  const siteParts = (date) => Object.fromEntries(
+    siteTime.formatToParts(date).map((part) => [part.type, part.value]));
+  const siteClock = (date) => {
+    const p = siteParts(date);
+    return `${p.hour}:${p.minute}`;
+  };
+  const siteInputValue = (date) => {
+    const p = siteParts(date);
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  };
+  const timerStatus = document.getElementById("timer-status");
+  // The timer whose discard waits for a yes or a cancel; render() keeps showing the question.
+  let confirming = null;
 
   const finished = form.dataset.finishedTimer;
   if (finished) store(load().filter((timer) => timer.id !== finished));
 
-  function render() {
+  function button(text, className, action, onClick) {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.className = className;
+    element.textContent = text;
+    element.dataset.action = action;
+    element.addEventListener("click", onClick);
+    return element;
+  }
+
+  function render(focusAction) {
     const timers = load();
     section.hidden = timers.length === 0;
+    if (!timers.some((timer) => timer.id === confirming)) confirming = null;
     list.replaceChildren(...timers.map((timer, index) => {
       const started = new Date(timer.started);
       const item = document.createElement("li");
       item.dataset.timer = timer.id;
       if (timerField.value === timer.id) item.classList.add("timer-active");
       const label = document.createElement("span");
-      label.textContent = format(strings.visit, {
-        number: index + 1, time: `${pad(started.getHours())}:${pad(started.getMinutes())}`,
-      });
+      label.textContent = format(strings.visit, { number: index + 1, time: siteClock(started) });
       const clock = document.createElement("span");
       clock.className = "timer-clock";
       clock.dataset.started = String(timer.started);
-      const finish = document.createElement("button");
-      finish.type = "button";
-      finish.className = "button";
-      finish.textContent = strings.finish;
-      finish.addEventListener("click", () => finishTimer(timer));
-      const discard = document.createElement("button");
-      discard.type = "button";
-      discard.className = "button button-secondary";
-      discard.textContent = strings.discard;
-      discard.addEventListener("click", () => {
+      item.append(label, clock);
+      if (timer.id === confirming) {
+        item.append(confirmation(timer));
+      } else {
+        item.append(
+          button(strings.finish, "button", "finish", () => finishTimer(timer)),
+          button(strings.discard, "button button-danger", "discard", () => {
+            confirming = timer.id;
+            render({ id: timer.id, action: "discard-cancel" });
+          }),
+        );
+      }
+      return item;
+    }));
+    if (focusAction) {
+      const target = list.querySelector(
+        `li[data-timer="${focusAction.id}"] [data-action="${focusAction.action}"]`);
+      if (target) target.focus();
+    }
+    updateClocks();
+  }
+
+  // Discarding asks first, in the page: a tap beside "Finish" must not lose a visit. Focus
+  // goes to the safe answer; Escape cancels too.
+  function confirmation(timer) {
+    const group = document.createElement("div");
+    group.className = "timer-confirm";
+    group.setAttribute("role", "group");
+    const question = document.createElement("span");
+    question.id = `discard-question-${timer.id}`;
+    question.className = "timer-question";
+    question.textContent = strings.discardQuestion;
+    group.setAttribute("aria-labelledby", question.id);
+    const cancel = () => {
+      confirming = null;
+      render({ id: timer.id, action: "discard" });
+    };
+    group.append(
+      question,
+      button(strings.discardConfirm, "button button-danger-solid", "discard-confirm", () => {
+        confirming = null;
         store(load().filter((t) => t.id !== timer.id));
         if (timerField.value === timer.id) timerField.value = "";
         render();
-      });
-      item.append(label, clock, finish, discard);
-      return item;
-    }));
-    updateClocks();
+        timerStatus.textContent = strings.discarded;
+        startButton.focus();
+      }),
+      button(strings.discardCancel, "button button-secondary", "discard-cancel", cancel),
+    );
+    group.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        cancel();
+      }
+    });
+    return group;
   }
 
   function updateClocks() {
@@ -121,7 +193,7 @@
   function finishTimer(timer) {
     const started = new Date(timer.started);
     const minutes = Math.max(1, Math.round((Date.now() - timer.started) / 60000));
-    form.querySelector("[name=started_at]").value = localInputValue(started);
+    form.querySelector("[name=started_at]").value = siteInputValue(started);
     form.querySelector("[name=duration_min]").value = String(Math.min(600, minutes));
     timerField.value = timer.id;
     status.textContent = strings.finishing;

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 # `Host: localhost`, which a DEBUG=false configuration would refuse.
 with override_settings(ALLOWED_HOSTS=["localhost"]):
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
-schema = schema.exclude(path_regex=r"^/api/v1/(schema|docs|redoc)/")
+schema = schema.exclude(path_regex=r"^/api/v1/(schema|docs)/")
 
 CHECKS = [
     checks.not_a_server_error,

@@ -38,7 +38,8 @@ def _serialized_rollback_alongside_playwright(request, django_db_setup):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    # Set to Swedish time like the server: the timers fill in local start times.
+    # A Swedish tablet, as at the counters. The timers must not depend on the tablet's zone:
+    # test_timers.py opens a tablet set to UTC of its own.
     return {
         **browser_context_args,
         "viewport": TABLET,

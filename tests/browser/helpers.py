@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Locator, Page
 
 from tests.factories import PASSWORD
@@ -17,6 +20,18 @@ BROWSER_TEST = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+# "Today" for the tests that list today's visits: 10:30 in Lycksele (09:30 UTC) on a winter
+# weekday. Those tests stop the server's clock here, so a run near midnight cannot see the
+# day change between arranging the visits and listing them.
+FROZEN_NOW = datetime.datetime(2026, 1, 20, 9, 30, tzinfo=datetime.UTC)
+
+
+def freeze_server_clock(monkeypatch, instant: datetime.datetime = FROZEN_NOW) -> None:
+    """Stop Django's clock (timezone.now, and so localdate and "today") for the test and for
+    the live server, which runs in a thread of the same process. The browser keeps its own."""
+    monkeypatch.setattr(timezone, "now", lambda: instant)
 
 
 def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:

@@ -134,7 +134,7 @@ def test_finishing_a_timer_fills_in_when_the_visit_started_and_how_long_it_took(
     tap(page.locator("#timer-start"))
     page.clock.fast_forward("20:00")
 
-    tap(page.locator("#timer-list li").first.locator("button:not(.button-secondary)"))
+    tap(page.locator("#timer-list li").first.locator("[data-action=finish]"))
 
     page.locator("#more-details > summary").click()
     expect(page.locator("#id_duration_min")).to_have_value("20")
@@ -148,7 +148,7 @@ def test_saving_a_timed_visit_removes_only_that_timer(staff_page, tap):
     timers = page.locator("#timer-list li")
     expect(timers).to_have_count(2)
     finished, other = (li.get_attribute("data-timer") for li in timers.all())
-    tap(timers.first.locator("button:not(.button-secondary)"))
+    tap(timers.first.locator("[data-action=finish]"))
     expect(page.locator("#timer-field")).to_have_value(finished)
 
     log_typical_visit(page, tap)
@@ -167,6 +167,12 @@ def after_a_save_with_a_timer_running(page: Page, tap) -> None:
     tap(page.locator("#timer-start"))  # a running timer brings its own buttons
 
 
+def asking_whether_to_discard_a_timer(page: Page, tap) -> None:
+    tap(page.locator("#timer-start"))
+    tap(page.locator("#timer-list [data-action=discard]"))  # brings "Yes, discard" and "Cancel"
+    expect(page.locator("#timer-list [data-action=discard-confirm]")).to_be_visible()
+
+
 def with_a_validation_error(page: Page, tap) -> None:
     with page.expect_navigation():
         tap(page.locator("#save-visit"))
@@ -175,7 +181,7 @@ def with_a_validation_error(page: Page, tap) -> None:
 
 @pytest.mark.parametrize(
     "reach_state",
-    [after_a_save_with_a_timer_running, with_a_validation_error],
+    [after_a_save_with_a_timer_running, asking_whether_to_discard_a_timer, with_a_validation_error],
     ids=lambda f: f.__name__,
 )
 def test_every_touch_target_on_the_quick_log_is_at_least_44_px(staff_page, tap, reach_state):

@@ -209,7 +209,7 @@ def test_ingested_visits_are_counted_at_the_next_read(sites):
         )
         for hour in (9, 10, 23)
     ]
-    visit_ingest(records=records)
+    visit_ingest(records=records, readable=Visit.objects.all())
     assert compute(sites=[site], date_from=day, date_to=day, group_by=None).total["visits"] == 3
 
 

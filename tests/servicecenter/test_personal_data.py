@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from servicecenter.personal_data import (
@@ -18,6 +19,9 @@ from servicecenter.personal_data import (
 )
 
 IDENTITY_KINDS = {"personal_identity_number", "coordination_number"}
+# The century of a ten-digit identity number depends on the date it is read on;
+# tests that care pass this one instead of depending on today's date.
+REFERENCE_DATE = date(2026, 6, 15)
 
 
 def with_check_digit(nine_digits: str) -> str:
@@ -216,6 +220,7 @@ def test_a_mobile_number_that_is_also_a_valid_personnummer_is_flagged_once() -> 
         ("anna+besok@example.com", "a***@example.com"),
         ("björn.öberg@kommun.example.se", "b***@kommun.example.se"),
         ("A.Berg@Example.SE", "A***@Example.SE"),
+        ("anna.svensson@example.se", "a***@example.se"),
     ],
 )
 def test_email_addresses_are_found_and_masked(address: str, masked: str) -> None:
@@ -224,6 +229,144 @@ def test_email_addresses_are_found_and_masked(address: str, masked: str) -> None
     assert finding.kind == "email_address"
     assert text[finding.start : finding.end] == address
     assert finding.masked == masked
+
+
+@pytest.mark.parametrize(
+    "file_name", ["logo@2x.png", "Skärmbild@3x.JPG", "ikon@2x.webp", "intyg@2x.pdf"]
+)
+def test_image_file_names_with_an_at_sign_are_not_email_addresses(file_name: str) -> None:
+    assert find_personal_data(f"Bifogade {file_name} till ärendet.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Sjukskriven 2021-05-08-2021-05-21", id="date-range"),
+        pytest.param("Kundnummer 032445674", id="customer-number"),
+        pytest.param("Boken (978-1-030-89102-8)", id="isbn"),
+        pytest.param("IBAN SE08 6171 4982 1234 5678 9012", id="iban"),
+        pytest.param("IBAN SE45 5000 0000 0583 9825 7466", id="iban-with-zero-groups"),
+    ],
+)
+def test_notes_the_hand_written_phone_pattern_refused_are_allowed(text: str) -> None:
+    assert find_personal_data(text) == []
+    validate_no_personal_data(text)
+
+
+def test_an_unbroken_digit_run_shaped_like_a_landline_number_is_allowed() -> None:
+    # 0322-12 34 56 is a valid Alingsås number, but written without any grouping it
+    # is indistinguishable from a zero-padded customer or reference number.
+    assert find_personal_data("Kundnummer 0322123456") == []
+
+
+def test_the_tail_of_an_amount_is_not_a_phone_number() -> None:
+    # "031 250 000" alone would be a valid Gothenburg number.
+    assert find_personal_data("Bidraget är 1 031 250 000 kr") == []
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        pytest.param("08-12 34 56", id="stockholm-six-digits"),
+        pytest.param("0046 8 12 34 56", id="0046-stockholm"),
+        pytest.param("(079) 704 51 99", id="area-code-in-brackets"),
+        pytest.param("073/753 29 45", id="slash-after-area-code"),
+        pytest.param("076.217.25.26", id="dots"),
+        pytest.param("0701-23 45 67", id="four-digit-prefix"),
+        pytest.param("08-1234 5678", id="two-groups-of-four"),
+        pytest.param("070 - 123 45 67", id="spaced-dash"),
+    ],
+)
+def test_phone_numbers_the_hand_written_pattern_missed_are_found(number: str) -> None:
+    text = f"Ring henne på {number} efter lunch."
+    finding = only_finding(text)
+    assert finding.kind == "phone_number"
+    assert text[finding.start : finding.end] == number
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Ring efter kl 14 079-704 51 99", id="kl-14"),
+        pytest.param("Ring efter kl. 14.30 079-704 51 99", id="kl-14.30"),
+        pytest.param("Ring 13:00 079-704 51 99", id="13:00"),
+    ],
+)
+def test_a_phone_number_right_after_a_time_of_day_is_found(text: str) -> None:
+    finding = only_finding(text)
+    assert finding.kind == "phone_number"
+    assert text[finding.start : finding.end] == "079-704 51 99"
+
+
+def test_a_phone_number_followed_by_a_time_range_is_found() -> None:
+    text = "Ring 079-704 51 99 14-16"
+    finding = only_finding(text)
+    assert text[finding.start : finding.end] == "079-704 51 99"
+
+
+def test_two_phone_numbers_separated_by_a_space_are_both_found() -> None:
+    text = "Nummer 070-123 45 67 08-123 456 78"
+    findings = find_personal_data(text)
+    assert [text[f.start : f.end] for f in findings] == ["070-123 45 67", "08-123 456 78"]
+
+
+def test_a_phone_number_right_after_an_identity_number_is_found_too() -> None:
+    text = "811218-9876 070-123 45 67"
+    assert [f.kind for f in find_personal_data(text)] == [
+        "personal_identity_number",
+        "phone_number",
+    ]
+
+
+def test_brackets_around_a_whole_phone_number_are_not_part_of_it() -> None:
+    text = "Ring henne (070-123 45 67) imorgon."
+    finding = only_finding(text)
+    assert text[finding.start : finding.end] == "070-123 45 67"
+
+
+def test_digits_glued_to_letters_are_a_code_not_a_phone_number() -> None:
+    assert find_personal_data("Kod abc0701234567xyz") == []
+
+
+def test_the_position_of_a_phone_number_is_reported_as_before() -> None:
+    text = "Ring efter kl 14 079-704 51 99"
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
+        validate_no_personal_data(text)
+    assert excinfo.value.messages == [
+        "Remove the phone number (079-704 ** **) at character 18: "
+        "visits are anonymous and must not hold personal data."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number", "today", "valid"),
+    [
+        pytest.param("000229+1235", REFERENCE_DATE, False, id="plus-means-1900-not-a-leap-year"),
+        pytest.param("000229-1235", REFERENCE_DATE, True, id="dash-means-2000-a-leap-year"),
+        pytest.param("0002291235", REFERENCE_DATE, True, id="no-separator-means-2000"),
+        pytest.param("19000229-1235", REFERENCE_DATE, False, id="century-written-1900"),
+        pytest.param("20000229-1235", REFERENCE_DATE, True, id="century-written-2000"),
+        pytest.param(
+            "040229+" + with_check_digit("040229123")[-4:], REFERENCE_DATE, True, id="plus-1904"
+        ),
+        pytest.param(
+            "000289+" + with_check_digit("000289123")[-4:],
+            REFERENCE_DATE,
+            False,
+            id="coordination-number-plus-1900",
+        ),
+        pytest.param("000229+1235", date(2101, 1, 1), True, id="plus-read-in-2101-means-2000"),
+        pytest.param("000229-1235", date(2100, 6, 1), False, id="dash-read-in-2100-means-2100"),
+    ],
+)
+def test_29_february_counts_only_in_a_leap_year_of_the_inferred_century(
+    number: str, today: date, valid: bool
+) -> None:
+    assert is_valid_personal_identity_number(number, today=today) is valid
+
+
+def test_29_february_1900_written_with_plus_is_not_flagged_in_a_note() -> None:
+    assert find_personal_data("Född 000229+1235, 126 år", today=REFERENCE_DATE) == []
 
 
 @pytest.mark.parametrize(
@@ -313,17 +456,10 @@ def personal_identity_numbers(draw: st.DrawFn) -> str:
         f"{born.year % 100:02d}{born.month:02d}{day:02d}{draw(st.integers(0, 999)):03d}"
     )
     century = str(born.year // 100)
-    return draw(
-        st.sampled_from(
-            [
-                f"{ten[:6]}-{ten[6:]}",
-                f"{ten[:6]}+{ten[6:]}",
-                ten,
-                f"{century}{ten[:6]}-{ten[6:]}",
-                f"{century}{ten}",
-            ]
-        )
-    )
+    forms = [f"{ten[:6]}-{ten[6:]}", ten, f"{century}{ten[:6]}-{ten[6:]}", f"{century}{ten}"]
+    if born.year <= REFERENCE_DATE.year - 100:
+        forms.append(f"{ten[:6]}+{ten[6:]}")  # "+" only for people 100 or older
+    return draw(st.sampled_from(forms))
 
 
 SURROUNDING_TEXT = st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöÅÄÖ ", max_size=30)
@@ -333,10 +469,10 @@ SURROUNDING_TEXT = st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöÅÄÖ ", m
 def test_any_valid_personal_identity_number_in_running_text_is_found(
     before: str, number: str, after: str
 ) -> None:
-    findings = find_personal_data(before + number + after)
+    findings = find_personal_data(before + number + after, today=REFERENCE_DATE)
     assert [(f.start, f.end) for f in findings] == [(len(before), len(before) + len(number))]
     assert findings[0].kind in IDENTITY_KINDS
-    assert is_valid_personal_identity_number(number)
+    assert is_valid_personal_identity_number(number, today=REFERENCE_DATE)
 
 
 @given(number=st.integers(min_value=0, max_value=9999), padded=st.booleans())
@@ -371,3 +507,74 @@ def test_a_typical_long_note_without_personal_data_passes_validation() -> None:
         "till Skatteverket. Skrev ut 3 sidor (15 kr). Postnummer 921 31. "
     )
     validate_no_personal_data((note * 2)[:500])
+
+
+# Area codes without the trunk "0", each with the subscriber number lengths used
+# behind it: mobile numbers, Stockholm, Gothenburg, Umeå and Lycksele.
+PHONE_AREAS = {
+    "70": (7,),
+    "72": (7,),
+    "73": (7,),
+    "76": (7,),
+    "79": (7,),
+    "8": (5, 6, 7, 8),
+    "31": (5, 6, 7, 8),
+    "90": (5, 6, 7),
+    "950": (5, 6),
+}
+
+
+def grouped(subscriber: str) -> str:
+    """The usual Swedish grouping: pairs from the right, a three-digit group first."""
+    return {
+        5: f"{subscriber[:3]} {subscriber[3:]}",
+        6: f"{subscriber[:2]} {subscriber[2:4]} {subscriber[4:]}",
+        7: f"{subscriber[:3]} {subscriber[3:5]} {subscriber[5:]}",
+        8: f"{subscriber[:3]} {subscriber[3:6]} {subscriber[6:]}",
+    }[len(subscriber)]
+
+
+@st.composite
+def written_swedish_phone_numbers(draw: st.DrawFn) -> str:
+    area = draw(st.sampled_from(sorted(PHONE_AREAS)))
+    length = draw(st.sampled_from(PHONE_AREAS[area]))
+    subscriber = draw(st.from_regex(rf"\A[1-9][0-9]{{{length - 1}}}\Z"))
+    national = f"0{area}{subscriber}"
+    # libphonenumber's own validity is what "a valid Swedish number" means here.
+    assume(phonenumbers.is_valid_number(phonenumbers.parse(national, "SE")))
+    groups = grouped(subscriber)
+    forms = [
+        f"0{area}-{groups}",
+        f"0{area} {groups}",
+        f"+46 {area} {groups}",
+        f"+46{area}{subscriber}",
+        f"0046 {area} {groups}",
+        f"(0{area}) {groups}",
+        f"0{area}/{groups}",
+        f"0{area}.{groups.replace(' ', '.')}",
+        f"0{area}-{subscriber}",
+    ]
+    if area.startswith("7"):
+        # Unbroken, only mobile numbers count (see the landline customer number above).
+        forms.append(national)
+    return draw(st.sampled_from(forms))
+
+
+SWEDISH_WORDS = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöÅÄÖ", min_size=1, max_size=12), max_size=4
+)
+
+
+@settings(derandomize=True, database=None, max_examples=300, deadline=None)
+@given(before=SWEDISH_WORDS, number=written_swedish_phone_numbers(), after=SWEDISH_WORDS)
+def test_a_valid_swedish_phone_number_in_any_common_form_is_found_in_a_sentence(
+    before: list[str], number: str, after: list[str]
+) -> None:
+    text = " ".join([*before, number, *after])
+    start = text.index(number)
+    findings = find_personal_data(text, today=REFERENCE_DATE)
+    assert [(f.start, f.end) for f in findings] == [(start, start + len(number))]
+    # An unbroken mobile number can also be a valid personnummer, reported as such.
+    assert findings[0].kind == "phone_number" or is_valid_personal_identity_number(
+        number, today=REFERENCE_DATE
+    )

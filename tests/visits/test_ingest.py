@@ -59,7 +59,7 @@ def stored(visit_id) -> VisitRecord:
 def test_an_ingested_visit_is_stored_as_reported():
     site = SiteFactory()
     sent = [record(site), record(site, barriers=(), note="", visitor_municipality_id=None)]
-    results = visit_ingest(records=sent)
+    results = visit_ingest(records=sent, readable=Visit.objects.all())
     assert [result.status for result in results] == [IngestStatus.CREATED] * 2
     for one in sent:
         assert stored(one.id) == one
@@ -73,7 +73,7 @@ def test_an_ingested_visit_is_stored_as_reported():
 def test_every_ingested_visit_has_its_own_audit_entry():
     site = SiteFactory()
     sent = [record(site), record(site, duration_min=5, gender=Visit.Gender.UNSTATED)]
-    visit_ingest(records=sent)
+    visit_ingest(records=sent, readable=Visit.objects.all())
     entries = AuditEntry.objects.order_by("id")
     assert [entry.object_id for entry in entries] == [str(one.id) for one in sent]
     for entry, one in zip(entries, sent, strict=True):
@@ -87,7 +87,7 @@ def test_every_ingested_visit_has_its_own_audit_entry():
 def test_a_duplicate_id_raises_integrity_error_and_leaves_the_transaction_usable():
     site = SiteFactory()
     first = record(site)
-    visit_ingest(records=[first])
+    visit_ingest(records=[first], readable=Visit.objects.all())
     with pytest.raises(IntegrityError), transaction.atomic():
         _insert([record(site, id=first.id, duration_min=99)], source="api", actor=None)
     assert stored(first.id) == first
@@ -99,14 +99,17 @@ def test_an_id_stored_meanwhile_makes_ingest_retry_record_by_record(monkeypatch)
     insert hits the primary key and each record is retried on its own."""
     site = SiteFactory()
     existing = record(site)
-    visit_ingest(records=[existing])
+    visit_ingest(records=[existing], readable=Visit.objects.all())
     fresh = record(site)
     changed = record(site, id=existing.id, duration_min=99)
     monkeypatch.setattr(visits.services, "_stored_records", _stored_once_empty())
-    results = visit_ingest(records=[fresh, existing])
+    results = visit_ingest(records=[fresh, existing], readable=Visit.objects.all())
     assert [r.status for r in results] == [IngestStatus.CREATED, IngestStatus.DUPLICATE]
     monkeypatch.setattr(visits.services, "_stored_records", _stored_once_empty())
-    assert visit_ingest(records=[changed])[0].status == IngestStatus.CONFLICT
+    assert (
+        visit_ingest(records=[changed], readable=Visit.objects.all())[0].status
+        == IngestStatus.CONFLICT
+    )
     assert stored(existing.id) == existing
     assert stored(fresh.id) == fresh
     assert AuditEntry.objects.count() == 2
@@ -118,9 +121,9 @@ def _stored_once_empty():
     real = visits.services._stored_records
     calls = []
 
-    def stored_records(ids):
+    def stored_records(ids, *, readable):
         calls.append(ids)
-        return {} if len(calls) == 1 else real(ids)
+        return {} if len(calls) == 1 else real(ids, readable=readable)
 
     return stored_records
 
@@ -135,7 +138,7 @@ def test_copy_goes_through_the_execute_wrappers():
 
     site = SiteFactory()
     with connection.execute_wrapper(remember):
-        visit_ingest(records=[record(site)])
+        visit_ingest(records=[record(site)], readable=Visit.objects.all())
     copied = [table for verb, table in statements if verb == "COPY"]
     assert copied == [
         '"visits_visit"',

@@ -1,6 +1,9 @@
 import datetime
+import html
+import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -230,3 +233,119 @@ def test_the_quick_log_form_starts_with_walk_in_now_and_fifteen_minutes(staff_cl
     assert form["duration_min"].value() == 15
     started = form["started_at"].value()
     assert abs((timezone.localtime().replace(tzinfo=None) - started).total_seconds()) < 120
+
+
+# --- the error summary -------------------------------------------------------------------
+
+
+def summary_items(response) -> list[tuple[str, str]]:
+    """(link target, text) of each line of the rendered error summary, top to bottom."""
+    summary = re.search(r'<div class="form-errors".*?</ul>', response.text, re.DOTALL)
+    assert summary, "no error summary on the page"
+    return [
+        (href, html.unescape(text))
+        for href, text in re.findall(r'<li><a href="#([^"]+)">(.*?)</a></li>', summary.group(0))
+    ]
+
+
+def test_the_quick_logs_error_summary_follows_the_order_of_the_fields_on_the_screen(
+    staff_client, site
+):
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]),
+        typical_visit(
+            **{
+                # Listed here against the screen's order, which the summary must restore.
+                "confidence_after": "9",
+                "help-1-mode": "guided",  # the second errand: a help mode, no e-service
+                "channel": "",
+                "participants": "0",
+                "duration_min": "",
+                "age_band": "",
+                "help-0-mode": "",  # the first errand: an e-service, no help mode
+            }
+        ),
+    )
+
+    assert summary_items(response) == [
+        ("help-0-mode-group", "Välj hur besökaren fick hjälp."),
+        ("age_band-anchor", "Välj en åldersgrupp."),
+        ("duration_min-anchor", "Ange hur många minuter besöket tog."),
+        ("participants-anchor", "Ange mellan 1 och 500 deltagare."),
+        ("channel-anchor", "Välj kanal."),
+        ("confidence_after-anchor", "Välj trygghet efter från 1 till 5, eller Inte tillfrågad."),
+        ("id_help-1-service", "Ärende 2: Välj e-tjänst."),
+    ]
+
+
+def test_the_edit_pages_error_summary_lists_the_errands_before_the_age_band(
+    staff_client, site, staff
+):
+    visit = VisitFactory(site=site, created_by=staff)
+    response = staff_client.post(
+        reverse("visits:edit", args=[visit.pk]),
+        typical_visit(**{"age_band": "", "help-0-mode": ""}),
+    )
+
+    assert summary_items(response) == [
+        ("help-0-mode-group", "Ärende 1: Välj hur besökaren fick hjälp."),
+        ("age_band-anchor", "Välj en åldersgrupp."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("age_band", "Välj en åldersgrupp."),
+        ("started_at", "Ange när besöket började."),
+        ("duration_min", "Ange hur många minuter besöket tog."),
+        ("participants", "Ange hur många som deltog."),
+        ("channel", "Välj kanal."),
+        ("gender", "Välj kön eller att det inte är angivet."),
+        ("language", "Välj vilket språk besöket hölls på."),
+    ],
+)
+def test_a_missing_required_field_gets_a_message_that_names_it(staff_client, site, field, message):
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]), typical_visit(**{field: ""})
+    )
+
+    assert response.context["form"].errors[field] == [message]
+    assert [text for _anchor, text in summary_items(response)] == [message]
+
+
+@pytest.mark.parametrize(
+    ("blank", "messages"),
+    [
+        (["help-0-service"], ["Välj e-tjänst."]),
+        (["help-0-mode"], ["Välj hur besökaren fick hjälp."]),
+        (["help-0-outcome"], ["Välj resultat."]),
+        (
+            ["help-0-service", "help-0-mode"],
+            ["Välj den e-tjänst som besökaren fick hjälp med.", "Välj hur besökaren fick hjälp."],
+        ),
+    ],
+)
+def test_a_missing_part_of_an_errand_gets_a_message_that_names_it(
+    staff_client, site, blank, messages
+):
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]),
+        typical_visit(**dict.fromkeys(blank, "")),
+    )
+
+    assert [text for _anchor, text in summary_items(response)] == messages
+
+
+def test_the_field_messages_are_in_english_for_staff_who_chose_english(staff_client, site):
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]),
+        typical_visit(**{"age_band": "", "help-0-mode": ""}),
+    )
+
+    assert [text for _anchor, text in summary_items(response)] == [
+        "Choose how the visitor was helped.",
+        "Choose an age band.",
+    ]

@@ -1,0 +1,192 @@
+"""The pages and states counter staff meet, each reached the way staff reach it. Shared by the
+accessibility and the page-width tests, which check every state here."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from organisations.models import Membership
+from tests.browser.helpers import freeze_server_clock, log_in, log_typical_visit
+from tests.factories import MembershipFactory, SiteFactory, UserFactory, VisitFactory
+from visits.models import EService
+
+
+class App:
+    """What a page needs to reach its state: the browser, the server, the site and its staff,
+    and pytest's `settings` and `monkeypatch` for states that change a setting or stop the
+    server's clock (the live server runs in this process, so both reach it)."""
+
+    def __init__(self, page: Page, url: str, site, staff, tap, settings, monkeypatch) -> None:
+        self.page, self.url, self.site, self.staff, self.tap = page, url, site, staff, tap
+        self.settings, self.monkeypatch = settings, monkeypatch
+
+    def log_in_as_staff(self) -> None:
+        log_in(self.page, self.url, self.staff.username)
+        self.page.wait_for_url(f"{self.url}/visits/{self.site.code}/")
+
+
+def login_page(app: App) -> None:
+    app.page.goto(f"{app.url}/accounts/login/")
+
+
+def login_page_with_an_error(app: App) -> None:
+    log_in(app.page, app.url, app.staff.username, password="not-the-password")
+    expect(app.page.locator("#login-errors")).to_be_visible()
+
+
+def start_page_with_two_sites(app: App) -> None:
+    user = UserFactory(username="staff-two-sites")
+    MembershipFactory(user=user, site=app.site, role=Membership.Role.STAFF)
+    MembershipFactory(user=user, site=SiteFactory(code="storuman"), role=Membership.Role.STAFF)
+    log_in(app.page, app.url, user.username)
+    expect(app.page.locator("main .site-list a")).to_have_count(2)
+
+
+def quick_log(app: App) -> None:
+    app.log_in_as_staff()
+
+
+def quick_log_after_a_save(app: App) -> None:
+    app.log_in_as_staff()
+    log_typical_visit(app.page, app.tap)
+    expect(app.page.locator("#undo-form")).to_be_visible()
+
+
+def quick_log_after_the_undo_period(app: App) -> None:
+    # A one-second undo period, so the banner reaches its final state without a long wait.
+    app.settings.VISIT_UNDO_SECONDS = 1
+    app.log_in_as_staff()
+    log_typical_visit(app.page, app.tap)
+    expect(app.page.locator("#undo-form")).to_have_count(0)
+    expect(app.page.locator("#undo-banner")).to_be_visible()
+
+
+def quick_log_with_more_details_open(app: App) -> None:
+    app.log_in_as_staff()
+    app.page.locator("#more-details > summary").click()
+    app.page.locator("#all-services > summary").click()
+    expect(app.page.locator("#id_note")).to_be_visible()
+
+
+def quick_log_with_a_validation_error(app: App) -> None:
+    app.log_in_as_staff()
+    with app.page.expect_navigation():
+        app.page.locator("#save-visit").click()
+    expect(app.page.locator("#error-summary")).to_be_visible()
+
+
+def quick_log_with_two_timers(app: App) -> None:
+    app.log_in_as_staff()
+    app.page.locator("#timer-start").click()
+    app.page.locator("#timer-start").click()
+    expect(app.page.locator("#timer-list li")).to_have_count(2)
+
+
+def quick_log_asking_whether_to_discard_a_timer(app: App) -> None:
+    quick_log_with_two_timers(app)
+    app.page.locator("#timer-list li").first.locator("[data-action=discard]").click()
+    expect(app.page.locator("#timer-list [data-action=discard-confirm]")).to_be_visible()
+
+
+# Longer than any e-service in the code list, with a compound word that cannot wrap at a space.
+LONG_SERVICE_SV = "Ansökan om bostadsbidrag och särskilt bidrag för barn som bor växelvis"
+LONG_WORD_SV = "Arbetslöshetsförsäkringsersättningsansökan"
+
+
+def todays_visits(app: App) -> None:
+    """Several visits of today: one with three errands, a long e-service name, a long word, a
+    colleague's visit (no edit link) and a long name in "Logged by"."""
+    freeze_server_clock(app.monkeypatch)
+    today = timezone.localdate()
+
+    def at(hour: int, minute: int) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(today, datetime.time(hour, minute)))
+
+    long_service = EService.objects.create(
+        code="test.long",
+        provider_id="forsakringskassan",
+        label_sv=LONG_SERVICE_SV,
+        label_en="Housing allowance and special allowance for children living in two homes",
+    )
+    long_word = EService.objects.create(
+        code="test.word",
+        provider_id="arbetsformedlingen",
+        label_sv=LONG_WORD_SV,
+        label_en="Unemploymentinsurancebenefitapplication",
+    )
+    colleague = UserFactory(username="kollega", first_name="Anna-Karin Wikström-Lindgren")
+    MembershipFactory(user=colleague, site=app.site, role=Membership.Role.STAFF)
+    VisitFactory(
+        site=app.site,
+        created_by=app.staff,
+        started_at=at(9, 5),
+        help=[
+            ("eid.bankid", "taught", "resolved"),
+            (long_service.code, "on_behalf", "partly"),
+            ("1177.login", "guided", "unresolved"),
+        ],
+    )
+    VisitFactory(
+        site=app.site,
+        created_by=app.staff,
+        started_at=at(9, 40),
+        help=[(long_word.code, "guided", "referred")],
+    )
+    VisitFactory(site=app.site, created_by=colleague, started_at=at(10, 0))
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/visits/{app.site.code}/today/")
+    expect(app.page.locator("table tbody tr")).to_have_count(3)
+
+
+def todays_visits_as_a_table(app: App) -> None:
+    """The same list on a tablet held sideways, wide enough for the table's columns."""
+    app.page.set_viewport_size({"width": 1280, "height": 800})
+    todays_visits(app)
+    expect(app.page.locator("table thead th").first).to_be_visible()
+
+
+def edit_visit(app: App) -> None:
+    freeze_server_clock(app.monkeypatch)
+    visit = VisitFactory(
+        site=app.site,
+        created_by=app.staff,
+        started_at=timezone.now() - datetime.timedelta(minutes=30),
+    )
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/visits/visit/{visit.pk}/edit/")
+    expect(app.page.locator("main form")).to_be_visible()
+
+
+def accessibility_statement(app: App) -> None:
+    app.page.goto(f"{app.url}/tillganglighet/")
+
+
+def page_not_found(app: App) -> None:
+    app.log_in_as_staff()
+    response = app.page.goto(f"{app.url}/visits/{app.site.code}/no-such-page/")
+    assert response is not None and response.status == 404
+
+
+State = Callable[[App], None]
+
+EVERY_STATE: list[State] = [
+    login_page,
+    login_page_with_an_error,
+    start_page_with_two_sites,
+    quick_log,
+    quick_log_after_a_save,
+    quick_log_after_the_undo_period,
+    quick_log_with_more_details_open,
+    quick_log_with_a_validation_error,
+    quick_log_with_two_timers,
+    quick_log_asking_whether_to_discard_a_timer,
+    todays_visits,
+    todays_visits_as_a_table,
+    edit_visit,
+    accessibility_statement,
+    page_not_found,
+]
