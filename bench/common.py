@@ -114,14 +114,13 @@ def truncate_visit_tables(*, audit: bool = True) -> None:
     """Empty the visit tables (and the audit history the API writes for every visit)."""
     from django.db import connection
 
-    # The statistics rollups and stale marks are derived from the visits: emptied with them.
+    # The statistics rollups are derived from the visits: emptied with them.
     tables = [
         "visits_visit_barriers",
         "visits_helpitem",
         "visits_visit",
         "indicators_rollup",
         "indicators_rolluphistogram",
-        "indicators_stalesiteday",
     ]
     if audit:
         tables.append("audit_auditentry")

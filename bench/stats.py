@@ -235,11 +235,11 @@ def ensure_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
 
 
 def ensure_rollups() -> None:
-    """The rows were copied past the application, which marks nothing stale: rebuild the
-    rollups unless a previous run did."""
-    from indicators.models import Rollup, StaleSiteDay
+    """The rows were copied past the application, which keeps no rollups: rebuild them
+    unless a previous run did."""
+    from indicators.models import Rollup
 
-    if not Rollup.objects.exists() or StaleSiteDay.objects.exists():
+    if not Rollup.objects.exists():
         rebuild_rollups()
 
 

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from indicators.aggregates import median_of_counts
 from indicators.definitions import INDICATORS, Measure, Path, measures_by_source
 from indicators.models import Grain, Rollup, RollupHistogram
-from indicators.services import rollup_refresh
 from indicators.sources import (
     DIMENSIONS,
     ROLLUP_GROUPINGS,
@@ -84,14 +83,12 @@ def compute(
     area the total denotes (for visits per 1,000 inhabitants); `owned_organisations` are
     the caller's, whose data needs no suppression (None: the caller owns nothing).
 
-    The visit and help-item measures are read from the rollups, brought up to date first;
-    `from_rollups=False` computes them from the visit tables instead (the same aggregates:
+    The visit and help-item measures are read from the rollups, which every write keeps
+    exact; `from_rollups=False` computes them from the visit tables instead (the same aggregates:
     tests compare the two)."""
     dimension = _dimension(group_by)
     if date_from > date_to:
         raise ValueError(_("The start date must not be after the end date."))
-    if from_rollups:
-        rollup_refresh()
     site_ids = _site_ids(sites)
     period = Period(
         sites=Site.objects.filter(pk__in=site_ids),

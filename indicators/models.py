@@ -1,10 +1,10 @@
 """Rollups: the indicator measures summed per site, day (and month), dimension and key, so
 that statistics read thousands of pre-summed rows instead of millions of visits.
 
-The rows are derived data. `indicators.services` rebuilds them from the visit tables with
-the measures of `indicators.definitions` (so each indicator stays defined once), and the
-visit services mark the site-days they change as stale in the same transaction; the engine
-refreshes stale site-days before it reads. Nothing else writes these tables.
+The rows are derived data, kept by `indicators.services` with the measures of
+`indicators.definitions` (so each indicator stays defined once): every writer of visits
+applies its change's difference in its own transaction, so the rows always match the
+committed visits and reading them never writes. Nothing else writes these tables.
 """
 
 from django.db import models
@@ -18,23 +18,6 @@ class Grain(models.TextChoices):
     DAY = "day", _("day")
     # A month row is the sum of the month's day rows; `day` holds the month's first day.
     MONTH = "month", _("month")
-
-
-class StaleSiteDay(models.Model):
-    """A site and (Swedish) day whose rollup rows may no longer match its visits."""
-
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    # Touched by every marking, so that a writer's upsert waits for a refresh holding the row.
-    marked_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["site", "day"], name="stale_site_day_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.site_id} {self.day}"
 
 
 class Rollup(models.Model):

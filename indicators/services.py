@@ -1,16 +1,27 @@
 """Keeping the rollup tables (indicators/models.py) equal to the visit tables.
 
-Writers of visits call `rollup_mark_stale` inside their transaction; readers call
-`rollup_refresh` before they read, which rebuilds the stale site-days from the visit tables
-with the very aggregates the engine would run on them (indicators/definitions.py), then the
-months around them from the day rows. `rollup_rebuild` does every site and day, for a bulk
-load or a repair (`manage.py rollup_rebuild`).
+Every writer of visits applies its change's difference to the rollup rows in its own
+transaction: `rollup_add` after inserting visits, `rollup_subtract` before deleting them,
+and `rollup_change` around a change. The difference is computed by the database with the
+very aggregates the engine runs (indicators/definitions.py), over the changed visits only,
+and added to the day, month and region rows with INSERT ... ON CONFLICT DO UPDATE; rows
+that reach zero are deleted. So a statistics read never writes.
+
+`rollup_rebuild` rebuilds every row from the visit tables (`manage.py rollup_rebuild`, for
+a load past the application or a repair) and `rollup_differences` compares the rows with
+the visit tables (`manage.py rollup_check`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+import functools
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -19,7 +30,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from indicators.definitions import Measure, Path, measures_by_source
-from indicators.models import Grain, Rollup, RollupHistogram, StaleSiteDay
+from indicators.models import Grain, Rollup, RollupHistogram
 from indicators.querysets import month_start, next_month
 from indicators.sources import (
     RESIDENT,
@@ -38,9 +49,6 @@ ROLLED_SOURCES = ("visit", "help_item")
 PLAIN = ""
 KEYED_DIMENSIONS = ("age_band", "gender", "channel", "service", "provider", "mode", "barrier")
 RESIDENT_DIMENSION = "resident"
-# Stale days of one site closer than this are rebuilt as one range.
-RUN_GAP = datetime.timedelta(days=7)
-DELETE_BATCH = 500
 
 
 def additive_measures(source_name: str) -> dict[str, Measure]:
@@ -65,82 +73,401 @@ def local_day(started_at: datetime.datetime) -> datetime.date:
     return timezone.localdate(started_at, local_zone())
 
 
-def rollup_mark_stale(*, site_days: Iterable[tuple[int, datetime.date]]) -> None:
-    """Note that visits of these (site id, Swedish day) pairs changed. Call it inside the
-    transaction that changes them, so the mark commits (or rolls back) with the change."""
-    now = timezone.now()
-    marks = [
-        StaleSiteDay(site_id=site_id, day=day, marked_at=now)
-        for site_id, day in sorted(set(site_days))
-    ]
-    if marks:
-        # An update on conflict (rather than ignoring it) waits while a refresh holds the
-        # row, so the mark outlives that refresh, which may not have seen this change.
-        StaleSiteDay.objects.bulk_create(
-            marks, update_conflicts=True, unique_fields=["site", "day"], update_fields=["marked_at"]
+# The measure columns of `Rollup`, in the order rollup cells carry them.
+def rollup_columns() -> list[str]:
+    return [name for source in ROLLED_SOURCES for name in additive_measures(source)]
+
+
+RollupCell = tuple[str, str, int, datetime.date, str]  # dimension, source, site, day, key
+# dimension, measure, site, region, day, key, value
+HistogramCell = tuple[str, str, int, int, datetime.date, str, int]
+
+
+@dataclass
+class RollupCells:
+    """What some visits add to the day rows: measure sums per rollup cell, and counts per
+    histogram cell. Month and region rows follow from the day rows' cells."""
+
+    sums: dict[RollupCell, list[int]] = field(default_factory=dict)
+    counts: dict[HistogramCell, int] = field(default_factory=dict)
+
+    def minus(self, other: RollupCells) -> RollupCells:
+        width = len(rollup_columns())
+        sums = {cell: list(values) for cell, values in self.sums.items()}
+        for cell, values in other.sums.items():
+            row = sums.setdefault(cell, [0] * width)
+            for index, value in enumerate(values):
+                row[index] -= value
+        counts = dict(self.counts)
+        for cell, count in other.counts.items():
+            counts[cell] = counts.get(cell, 0) - count
+        return RollupCells(
+            sums={cell: row for cell, row in sums.items() if any(row)},
+            counts={cell: count for cell, count in counts.items() if count},
         )
 
 
-def rollup_mark_visits_stale(visits: Iterable[Visit]) -> None:
-    rollup_mark_stale(site_days=[(visit.site_id, local_day(visit.started_at)) for visit in visits])
+@dataclass(frozen=True)
+class _CellQuery:
+    """One query giving cells: rollup sums of a dimension and source, or the histogram
+    counts of one of its medians (`measure`)."""
+
+    dimension: str
+    source: str
+    measure: str | None
+    queryset: QuerySet
 
 
-def rollup_refresh() -> int:
-    """Rebuild the rollup rows of every stale site-day; returns how many there were."""
-    if not StaleSiteDay.objects.exists():
-        return 0
-    with transaction.atomic():
-        _one_refresh_at_a_time()
-        stale = list(
-            StaleSiteDay.objects.select_for_update()
-            .order_by("site_id", "day")
-            .values_list("pk", "site_id", "day")
+def _cell_queries(period: Period) -> Iterator[_CellQuery]:
+    for dimension, source, grouping in _rolled_groupings():
+        keyed = dimension != PLAIN
+        measures = additive_measures(source.name)
+        rows = _site_day_rows(source, grouping, period, keyed=keyed).annotate(
+            **_aggregates(measures, grouping.path)
         )
-        # Sites with the same stale days (a bulk call, a busy morning) are rebuilt together,
-        # and the regions' month rows once at the end, not once per site.
-        ranges: dict[tuple[datetime.date, datetime.date], list[int]] = {}
-        for site_id, first, last in _runs((site_id, day) for _pk, site_id, day in stale):
-            ranges.setdefault((first, last), []).append(site_id)
-        for (first, last), site_ids in ranges.items():
-            _rebuild(site_ids=site_ids, date_from=first, date_to=last, regions=False)
-        if ranges:
-            _rebuild_region_months(
-                site_ids=sorted({site_id for ids in ranges.values() for site_id in ids}),
-                first=month_start(min(first for first, _last in ranges)),
-                after=next_month(max(last for _first, last in ranges)),
+        yield _CellQuery(dimension, source.name, None, rows)
+        if dimension == RESIDENT_DIMENSION:
+            continue
+        for name, measure in median_measures(source.name).items():
+            histogram = _histogram_rows(source, grouping, period, measure, keyed=keyed)
+            yield _CellQuery(dimension, source.name, name, histogram)
+
+
+def _add_row(cells: RollupCells, query: _CellQuery, row: dict[str, Any]) -> None:
+    day = row["m_day"]
+    if isinstance(day, str):  # SQLite's raw answer
+        day = datetime.date.fromisoformat(day[:10])
+    key = str(row["m_key"])
+    if query.measure is None:
+        values = [int(row.get(f"m_{name}") or 0) for name in rollup_columns()]
+        cells.sums[(query.dimension, query.source, row["m_site"], day, key)] = values
+    else:
+        cell = (query.dimension, query.measure, row["m_site"], row["m_region"], day, key)
+        cells.counts[(*cell, int(row["m_value"]))] = int(row["m_count"])
+
+
+def rollup_cells(period: Period) -> RollupCells:
+    """The day rows' cells of the visits in `period`, from the visit tables."""
+    cells = RollupCells()
+    for query in _cell_queries(period):
+        for row in query.queryset:
+            _add_row(cells, query, row)
+    return cells
+
+
+# Stands for the changed visits' ids while the cell queries are compiled (below).
+_VISIT_ID_STANDIN = uuid.UUID("00000000-0000-4000-8000-5e1175e1175e")
+
+
+@dataclass(frozen=True)
+class _CompiledCellQuery:
+    query: _CellQuery
+    sql: str
+    params: tuple[Any, ...]
+    # Where the stand-in id sits: in the SQL (the n-th placeholder) and in `params`.
+    standins: tuple[int, ...]
+
+
+@functools.cache
+def _compiled_cell_queries(vendor: str) -> tuple[_CompiledCellQuery, ...]:
+    """The cell queries of one stand-in visit, compiled to SQL once per process: building
+    two dozen querysets costs more than running them, and a write runs them for the few
+    visits it changed."""
+    standin = Visit._meta.pk.get_db_prep_value(_VISIT_ID_STANDIN, connection)
+    compiled = []
+    for query in _cell_queries(Period.of_visits([_VISIT_ID_STANDIN])):
+        sql, params = query.queryset.query.sql_with_params()
+        positions = tuple(index for index, value in enumerate(params) if value == standin)
+        compiled.append(_CompiledCellQuery(query, sql, tuple(params), positions))
+    return tuple(compiled)
+
+
+def _visit_cells(visit_ids: Sequence[Any]) -> RollupCells:
+    """`rollup_cells` of these visits, by the compiled queries."""
+    ids = [Visit._meta.pk.get_db_prep_value(pk, connection) for pk in visit_ids]
+    cells = RollupCells()
+    with connection.cursor() as cursor:
+        for compiled in _compiled_cell_queries(connection.vendor):
+            sql, params = _with_visit_ids(compiled, ids)
+            cursor.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            for values in cursor.fetchall():
+                _add_row(cells, compiled.query, dict(zip(names, values, strict=True)))
+    return cells
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _with_visit_ids(compiled: _CompiledCellQuery, ids: list[Any]) -> tuple[str, list[Any]]:
+    """The compiled SQL and parameters with the stand-in's `IN (%s)` widened to the ids."""
+    params: list[Any] = []
+    expanded = ", ".join(["%s"] * len(ids))
+    counter = iter(range(len(compiled.params)))
+
+    def placeholder(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%%"
+        index = next(counter)
+        if index in compiled.standins:
+            params.extend(ids)
+            return expanded
+        params.append(compiled.params[index])
+        return "%s"
+
+    return _PLACEHOLDER.sub(placeholder, compiled.sql), params
+
+
+def rollup_add(*, visit_ids: Sequence[Any]) -> None:
+    """Add visits just inserted to the rollups (in the inserting transaction)."""
+    if visit_ids:
+        _rollup_apply(_visit_cells(visit_ids))
+
+
+def rollup_subtract(*, visit_ids: Sequence[Any]) -> None:
+    """Take visits about to be deleted out of the rollups (in the deleting transaction)."""
+    if visit_ids:
+        _rollup_apply(RollupCells().minus(_visit_cells(visit_ids)))
+
+
+@contextlib.contextmanager
+def rollup_change(*, visit_ids: Sequence[Any]) -> Iterator[None]:
+    """Around a change of these visits (their fields, help items or barriers): the rollups
+    lose what the visits counted for before and gain what they count for after."""
+    before = _visit_cells(visit_ids)
+    yield
+    _rollup_apply(_visit_cells(visit_ids).minus(before))
+
+
+def _rollup_apply(difference: RollupCells) -> None:
+    """Add the difference to the day, month and region rows. Each statement takes its rows
+    in the order of the table's unique key, so two writers never wait for each other in a
+    circle; a rebuild waits for the writers (and they for it)."""
+    if not difference.sums and not difference.counts:
+        return
+    _rollup_lock(exclusive=False)
+    sums, counts, region_counts = _table_rows(difference)
+    _upsert(
+        Rollup,
+        unique=["grain", "dimension", "site", "day", "key", "source"],
+        added=rollup_columns(),
+        rows={cell: values for cell, values in sums.items() if any(values)},
+        empty="visits = 0 AND help_items = 0",
+    )
+    _upsert(
+        RollupHistogram,
+        unique=["grain", "dimension", "measure", "site", "day", "key", "value"],
+        extra=["region"],
+        added=["count"],
+        rows={cell: [count] for cell, count in counts.items() if count},
+        condition="site_id IS NOT NULL",
+        empty="count = 0",
+    )
+    _upsert(
+        RollupHistogram,
+        unique=["grain", "dimension", "measure", "region", "day", "key", "value"],
+        added=["count"],
+        rows={cell: [count] for cell, count in region_counts.items() if count},
+        condition="site_id IS NULL",
+        empty="count = 0",
+    )
+
+
+def _table_rows(
+    cells: RollupCells,
+) -> tuple[dict[tuple, list[int]], dict[tuple, int], dict[tuple, int]]:
+    """The rows that day cells make in the tables, by their unique key: rollup rows (day and
+    month), histogram rows of sites (day and month, the region after the key) and of
+    regions (month)."""
+    width = len(rollup_columns())
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * width)
+    for (dimension, source, site, day, key), values in cells.sums.items():
+        for grain, first in ((Grain.DAY, day), (Grain.MONTH, month_start(day))):
+            row = sums[(grain.value, dimension, site, first, key, source)]
+            for index, value in enumerate(values):
+                row[index] += value
+    counts: dict[tuple, int] = defaultdict(int)
+    region_counts: dict[tuple, int] = defaultdict(int)
+    for (dimension, measure, site, region, day, key, value), count in cells.counts.items():
+        month = month_start(day)
+        counts[(Grain.DAY.value, dimension, measure, site, day, key, value, region)] += count
+        counts[(Grain.MONTH.value, dimension, measure, site, month, key, value, region)] += count
+        region_counts[(Grain.MONTH.value, dimension, measure, region, month, key, value)] += count
+    return sums, counts, region_counts
+
+
+def rollup_differences(
+    *, site_ids: Sequence[int] | None = None, limit: int = 20, progress: Progress | None = None
+) -> list[str]:
+    """Where the rollup rows differ from what the visit tables give, one line each (at most
+    `limit`); empty when they agree. Region rows are checked when all sites are."""
+    sites = (
+        list(site_ids) if site_ids is not None else list(Site.objects.values_list("pk", flat=True))
+    )
+    differences: list[str] = []
+    expected_regions: dict[tuple, int] = defaultdict(int)
+    months = _months_with_rows(sites)
+    for done, month in enumerate(months):
+        if progress:
+            progress(done, len(months), month.strftime("%Y-%m"))
+        period = Period(
+            sites=Site.objects.filter(pk__in=sites),
+            date_from=month,
+            date_to=next_month(month) - datetime.timedelta(days=1),
+        )
+        sums, counts, region_counts = _table_rows(rollup_cells(period))
+        for cell, count in region_counts.items():
+            expected_regions[cell] += count
+        in_month = {"site__in": sites, "day__gte": month, "day__lt": next_month(month)}
+        stored_sums = {
+            (grain, dimension, site, day, key, source): list(values)
+            for grain, dimension, site, day, key, source, *values in Rollup.objects.filter(
+                **in_month
+            ).values_list("grain", "dimension", "site", "day", "key", "source", *rollup_columns())
+        }
+        stored_counts = {
+            (*cell, region): count
+            for *cell, region, count in RollupHistogram.objects.filter(**in_month).values_list(
+                "grain", "dimension", "measure", "site", "day", "key", "value", "region", "count"
             )
-        pks = [pk for pk, _site_id, _day in stale]
-        for start in range(0, len(pks), DELETE_BATCH):
-            StaleSiteDay.objects.filter(pk__in=pks[start : start + DELETE_BATCH]).delete()
-    return len(stale)
+        }
+        differences += _compare("rollup", dict(sums), stored_sums)
+        differences += _compare("histogram", dict(counts), stored_counts)
+    if site_ids is None:
+        stored_regions = {
+            tuple(cell[:-1]): cell[-1]
+            for cell in RollupHistogram.objects.filter(site__isnull=True).values_list(
+                "grain", "dimension", "measure", "region", "day", "key", "value", "count"
+            )
+        }
+        differences += _compare("region histogram", dict(expected_regions), stored_regions)
+    if progress:
+        progress(len(months), len(months), "")
+    return differences[:limit] if limit else differences
+
+
+def _months_with_rows(site_ids: Sequence[int]) -> list[datetime.date]:
+    """Every month in which the sites have visits or rollup rows."""
+    bounds = Visit.objects.filter(site__in=site_ids).aggregate(
+        first=Min("started_at"), last=Max("started_at")
+    )
+    stored = Rollup.objects.filter(site__in=site_ids).aggregate(first=Min("day"), last=Max("day"))
+    firsts = [local_day(bounds["first"])] if bounds["first"] else []
+    lasts = [local_day(bounds["last"])] if bounds["last"] else []
+    firsts += [stored["first"]] if stored["first"] else []
+    lasts += [stored["last"]] if stored["last"] else []
+    if not firsts:
+        return []
+    months, month = [], month_start(min(firsts))
+    while month <= max(lasts):
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+def _compare(table: str, expected: dict[tuple, Any], stored: dict[tuple, Any]) -> list[str]:
+    lines = []
+    for cell in sorted(expected.keys() | stored.keys(), key=lambda c: tuple(map(_sortable, c))):
+        want, have = expected.get(cell), stored.get(cell)
+        if want != have:
+            lines.append(f"{table} {cell}: visit tables give {want}, rollups hold {have}")
+    return lines
+
+
+# Rows per statement: SQLite takes at most 32,766 parameters in one.
+UPSERT_BATCH = 400
+
+
+def _upsert(
+    model: type[models.Model],
+    *,
+    unique: list[str],
+    added: list[str],
+    rows: dict[tuple, list[int]],
+    empty: str,
+    extra: Sequence[str] = (),
+    condition: str | None = None,
+) -> None:
+    """Add `rows` ({unique and extra values: added values}) to the model's table, creating
+    the rows that do not exist, then delete the rows this left at zero (`empty`)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = [*unique, *extra, *added]
+    target = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    conflict = ", ".join(quote(model._meta.get_field(name).column) for name in unique)
+    where = f" WHERE {condition}" if condition else ""
+    updates = ", ".join(
+        f"{quote(column)} = {table}.{quote(column)} + excluded.{quote(column)}" for column in added
+    )
+    day_index = unique.index("day")
+    emptied: list[int] = []
+    ordered = sorted(rows.items(), key=lambda item: tuple(map(_sortable, item[0])))
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), UPSERT_BATCH):
+            batch = ordered[start : start + UPSERT_BATCH]
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(batch))
+            params: list[Any] = []
+            for cell, values in batch:
+                cell_values = list(cell)
+                cell_values[day_index] = connection.ops.adapt_datefield_value(
+                    cell_values[day_index]
+                )
+                params.extend([*cell_values, *values])
+            cursor.execute(
+                f"INSERT INTO {table} ({target}) VALUES {placeholders} "
+                f"ON CONFLICT ({conflict}){where} DO UPDATE SET {updates} "
+                f"RETURNING id, CASE WHEN {empty} THEN 1 ELSE 0 END",
+                params,
+            )
+            emptied.extend(pk for pk, is_empty in cursor.fetchall() if is_empty)
+        for start in range(0, len(emptied), UPSERT_BATCH):
+            batch_ids = emptied[start : start + UPSERT_BATCH]
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(batch_ids))})",
+                batch_ids,
+            )
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    # Cells hold None (no site: a region row) next to numbers: None sorts first.
+    return (0, "") if value is None else (1, value)
+
+
+def _rollup_lock(*, exclusive: bool) -> None:
+    """Writers share the lock and a rebuild takes it alone, so a rebuild never deletes rows
+    a writer is adding to. SQLite serialises write transactions anyway; on PostgreSQL the
+    lock is held until the transaction ends."""
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(hashtext('servicecenter.rollup'))")
+
+
+# Told how far a long run is: months done, months in all, the month at hand.
+Progress = Callable[[int, int, str], None]
 
 
 def rollup_rebuild(
-    *, site_ids: Sequence[int] | None = None, progress: Callable[[str], None] | None = None
+    *, site_ids: Sequence[int] | None = None, progress: Progress | None = None
 ) -> None:
     """Rebuild every rollup row (of `site_ids`, or of all sites), month by month."""
     with transaction.atomic():
-        _one_refresh_at_a_time()
+        _rollup_lock(exclusive=True)
         sites = (
             list(site_ids)
             if site_ids is not None
             else list(Site.objects.values_list("pk", flat=True))
         )
-        StaleSiteDay.objects.filter(site__in=sites).delete()
         Rollup.objects.filter(site__in=sites).delete()
         RollupHistogram.objects.filter(site__in=sites).delete()
-        bounds = Visit.objects.filter(site__in=sites).aggregate(
-            first=Min("started_at"), last=Max("started_at")
-        )
-        if bounds["first"] is not None:
-            month, last_day = month_start(local_day(bounds["first"])), local_day(bounds["last"])
-            while month <= last_day:
-                if progress:
-                    progress(month.strftime("%Y-%m"))
-                following = next_month(month)
-                last = following - datetime.timedelta(days=1)
-                _rebuild(site_ids=sites, date_from=month, date_to=last, regions=False)
-                month = following
+        months = _months_with_rows(sites)
+        for done, month in enumerate(months):
+            if progress:
+                progress(done, len(months), month.strftime("%Y-%m"))
+            last = next_month(month) - datetime.timedelta(days=1)
+            _rebuild(site_ids=sites, date_from=month, date_to=last, regions=False)
+        if progress:
+            progress(len(months), len(months), "")
         # Once at the end rather than per month: every month of the regions, including months
         # in which only their other sites had visits.
         regions = Site.objects.filter(pk__in=sites).values("municipality__region_id")
@@ -152,27 +479,6 @@ def rollup_rebuild(
             _rebuild_region_months(
                 site_ids=sites, first=span["first"], after=next_month(span["last"])
             )
-
-
-def _one_refresh_at_a_time() -> None:
-    # Two refreshes touching the same month would both rewrite its month rows. SQLite
-    # serialises write transactions anyway; PostgreSQL needs a lock, held until commit.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('servicecenter.rollup'))")
-
-
-def _runs(
-    site_days: Iterable[tuple[int, datetime.date]],
-) -> list[tuple[int, datetime.date, datetime.date]]:
-    """(site, first day, last day) ranges covering sorted site-days, merging near days."""
-    runs: list[tuple[int, datetime.date, datetime.date]] = []
-    for site_id, day in site_days:
-        if runs and runs[-1][0] == site_id and day - runs[-1][2] <= RUN_GAP:
-            runs[-1] = (site_id, runs[-1][1], day)
-        else:
-            runs.append((site_id, day, day))
-    return runs
 
 
 def _rebuild(
@@ -203,20 +509,9 @@ def _rebuild(
         if dimension == RESIDENT_DIMENSION:
             continue
         for name, measure in median_measures(source.name).items():
-            argument = measure.expression(grouping.path).get_source_expressions()[0]
-            histogram = (
-                _site_day_queryset(source, grouping, period, keyed=dimension != PLAIN)
-                .annotate(
-                    m_value=argument,
-                    m_region=F(_visit_path(source, grouping)("site__municipality__region_id")),
-                )
-                .filter(m_value__isnull=False)
-                .values("m_site", "m_region", "m_day", "m_key", "m_value")
-                .annotate(m_count=Count("pk"))
-            )
             _insert_select(
                 RollupHistogram,
-                histogram,
+                _histogram_rows(source, grouping, period, measure, keyed=dimension != PLAIN),
                 constants={**constants, "measure": name},
                 columns=["site", "region", "day", "key", "value", "count"],
             )
@@ -315,6 +610,23 @@ def _visit_path(source: Source, grouping: Grouping) -> Path:
 def _site_day_rows(source: Source, grouping: Grouping, period: Period, *, keyed: bool) -> QuerySet:
     return _site_day_queryset(source, grouping, period, keyed=keyed).values(
         "m_site", "m_day", "m_key"
+    )
+
+
+def _histogram_rows(
+    source: Source, grouping: Grouping, period: Period, measure: Measure, *, keyed: bool
+) -> QuerySet:
+    """How many rows have each value of the median's argument, per site, day and key."""
+    argument = measure.expression(grouping.path).get_source_expressions()[0]
+    return (
+        _site_day_queryset(source, grouping, period, keyed=keyed)
+        .annotate(
+            m_value=argument,
+            m_region=F(_visit_path(source, grouping)("site__municipality__region_id")),
+        )
+        .filter(m_value__isnull=False)
+        .values("m_site", "m_region", "m_day", "m_key", "m_value")
+        .annotate(m_count=Count("pk"))
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,6 +59,18 @@ class Period:
     from_rollups: bool = False
     # The ids of `sites`, where the caller has them (the rollups are read by id).
     site_ids: tuple[int, ...] | None = None
+    # Only these visits, wherever and whenever they are (the rollup cells one write changes);
+    # the sites and dates are then ignored.
+    visit_ids: tuple[Any, ...] | None = None
+
+    @classmethod
+    def of_visits(cls, visit_ids: Iterable[Any]) -> Period:
+        return cls(
+            sites=Site.objects.none(),
+            date_from=datetime.date.min,
+            date_to=datetime.date.min,
+            visit_ids=tuple(visit_ids),
+        )
 
     @property
     def start(self) -> datetime.datetime:
@@ -81,6 +93,8 @@ ROOT = Path()
 
 def visits_in(period: Period, visit: Path = ROOT) -> Any:
     """The condition that the visit at `visit` lies in the scope and period."""
+    if period.visit_ids is not None:
+        return visit.q(pk__in=period.visit_ids)
     return visit.q(site__in=period.sites, started_at__gte=period.start, started_at__lt=period.end)
 
 

@@ -4,9 +4,19 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from indicators.services import rollup_mark_visits_stale
+from indicators.services import rollup_add
 from organisations.models import Membership, Municipality, Organisation, Region, Site
-from visits.models import AgeBand, Channel, EService, HelpItem, HelpMode, Language, Outcome, Visit
+from visits.models import (
+    AgeBand,
+    Barrier,
+    Channel,
+    EService,
+    HelpItem,
+    HelpMode,
+    Language,
+    Outcome,
+    Visit,
+)
 
 PASSWORD = "demo12345"
 
@@ -101,8 +111,13 @@ class VisitFactory(factory.django.DjangoModelFactory):
             )
 
     @factory.post_generation
+    def barriers(visit, create, extracted, **kwargs):
+        if create and extracted:
+            visit.barriers.set(Barrier.objects.filter(code__in=list(extracted)))
+
+    @factory.post_generation
     def statistics(visit, create, extracted, **kwargs):
-        # The factory writes past visits.services, so it marks the statistics of the
-        # visit's day as stale the way those services do.
+        # The factory writes past visits.services, so it adds the visit to the rollups the
+        # way those services do (after its help items and barriers, declared above).
         if create:
-            rollup_mark_visits_stale([visit])
+            rollup_add(visit_ids=[visit.pk])

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from indicators.services import rollup_mark_visits_stale
+from indicators.services import rollup_add, rollup_subtract
 from visits.models import (
     AgeBand,
     Barrier,
@@ -54,20 +54,24 @@ class VisitAdmin(admin.ModelAdmin):
     raw_id_fields = ["staff", "created_by", "updated_by"]
     readonly_fields = ["created_at", "updated_at"]
 
-    # The admin writes visits directly rather than through visits.services, so it marks the
-    # statistics of the days it touches as stale itself (in the admin's transaction).
+    # The admin writes visits directly rather than through visits.services, so it keeps the
+    # rollups itself, in the admin's transaction: a changed visit leaves them with what it
+    # counted for before the form was saved, and rejoins them once its help items are saved.
     def save_model(self, request, obj, form, change):
         if change:
-            rollup_mark_visits_stale(Visit.objects.filter(pk=obj.pk))
+            rollup_subtract(visit_ids=[obj.pk])
         super().save_model(request, obj, form, change)
-        rollup_mark_visits_stale([obj])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        rollup_add(visit_ids=[form.instance.pk])
 
     def delete_model(self, request, obj):
-        rollup_mark_visits_stale([obj])
+        rollup_subtract(visit_ids=[obj.pk])
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        rollup_mark_visits_stale(queryset.only("site_id", "started_at"))
+        rollup_subtract(visit_ids=list(queryset.values_list("pk", flat=True)))
         super().delete_queryset(request, queryset)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record, audit_record_many, audit_scrub_field
-from indicators.services import local_day, rollup_mark_stale, rollup_mark_visits_stale
+from indicators.services import rollup_add, rollup_change, rollup_subtract
 from organisations.models import Municipality, Site
 from servicecenter.bulk_copy import copy_rows, copy_supported
 from servicecenter.live import broadcast_on_commit, site_group
@@ -179,7 +179,7 @@ def visit_log(
         actor=created_by,
         changes={key: [None, value] for key, value in visit_snapshot(visit).items()},
     )
-    rollup_mark_visits_stale([visit])
+    rollup_add(visit_ids=[visit.pk])
     _broadcast(visit, "visit.logged")
     return visit
 
@@ -195,25 +195,24 @@ def visit_update(
 ) -> Visit:
     """Change a visit's fields (and, when given, its barriers and help items)."""
     before = visit_snapshot(visit)
-    # Its old site and day lose the visit, the new ones gain it.
-    rollup_mark_visits_stale([visit])
-    for name, value in fields.items():
-        setattr(visit, name, value)
-    if "started_at" in fields:
-        _check_not_in_future(visit.started_at)
-    visit.updated_by = updated_by
-    visit.full_clean(validate_unique=False)
-    visit.save()
-    if barriers is not None:
-        visit.barriers.set(list(barriers))
-    if help_items is not None:
-        _check_help_items(help_items)
-        visit.help_items.all().delete()
-        HelpItem.objects.bulk_create(
-            HelpItem(visit=visit, service=item.service, mode=item.mode, outcome=item.outcome)
-            for item in help_items
-        )
-    rollup_mark_visits_stale([visit])
+    # Its old site, day and categories lose the visit, the new ones gain it.
+    with rollup_change(visit_ids=[visit.pk]):
+        for name, value in fields.items():
+            setattr(visit, name, value)
+        if "started_at" in fields:
+            _check_not_in_future(visit.started_at)
+        visit.updated_by = updated_by
+        visit.full_clean(validate_unique=False)
+        visit.save()
+        if barriers is not None:
+            visit.barriers.set(list(barriers))
+        if help_items is not None:
+            _check_help_items(help_items)
+            visit.help_items.all().delete()
+            HelpItem.objects.bulk_create(
+                HelpItem(visit=visit, service=item.service, mode=item.mode, outcome=item.outcome)
+                for item in help_items
+            )
     changes = _diff(before, visit_snapshot(visit))
     if changes:
         audit_record(
@@ -233,7 +232,7 @@ def visit_delete(*, visit: Visit, deleted_by) -> None:
         changes={key: [value, None] for key, value in visit_snapshot(visit).items()},
     )
     _broadcast(visit, "visit.deleted")
-    rollup_mark_visits_stale([visit])
+    rollup_subtract(visit_ids=[visit.pk])
     visit.delete()
 
 
@@ -383,9 +382,7 @@ def _insert(records: Sequence[VisitRecord], *, source: str, actor) -> None:
             for record in records
         ],
     )
-    rollup_mark_stale(
-        site_days=[(record.site_id, local_day(record.started_at)) for record in records]
-    )
+    rollup_add(visit_ids=[record.id for record in records])
 
 
 def _record_changes(record: VisitRecord) -> dict[str, list[Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 import factory
 
 from tests.factories import SiteFactory, VisitFactory
-from visits.models import AgeBand, Barrier, Channel, StaffedHours, Visit
+from visits.models import AgeBand, Channel, StaffedHours, Visit
 
 STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 
@@ -43,13 +43,12 @@ def make_visit(
     channel: str = "walk_in",
     **fields: Any,
 ) -> Visit:
-    visit = VisitFactory(
+    return VisitFactory(
         site=site,
         started_at=started_at,
         help=list(help),
+        barriers=list(barriers),
         age_band=AgeBand.objects.get(code=age_band),
         channel=Channel.objects.get(code=channel),
         **fields,
     )
-    visit.barriers.set(Barrier.objects.filter(code__in=list(barriers)))
-    return visit

@@ -1,16 +1,14 @@
 """The rollups answer exactly what the visit tables answer, stay so when visits are logged,
-changed, removed or ingested, and cost a fixed number of queries to read and to refresh."""
+changed, removed or ingested, and cost a fixed number of queries to read and to keep."""
 
 from __future__ import annotations
 
 import datetime
-import importlib
 import random
 import uuid
 from collections import Counter
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -19,12 +17,12 @@ from hypothesis import strategies as st
 
 from indicators.aggregates import _SqliteMedian, median_of_counts
 from indicators.engine import GROUP_BY_CHOICES, compute
-from indicators.models import Rollup, RollupHistogram, StaleSiteDay
+from indicators.models import Rollup, RollupHistogram
 from indicators.services import (
     ROLLED_SOURCES,
     additive_measures,
+    rollup_differences,
     rollup_rebuild,
-    rollup_refresh,
 )
 from organisations.models import Municipality, Site
 from tests.factories import OrganisationFactory, SiteFactory
@@ -213,30 +211,30 @@ def test_ingested_visits_are_counted_at_the_next_read(sites):
     assert compute(sites=[site], date_from=day, date_to=day, group_by=None).total["visits"] == 3
 
 
-def test_a_failed_write_leaves_no_stale_mark(sites):
-    site = sites[0]
+def test_a_failed_write_leaves_the_rollups_as_they_were(sites):
+    make_visit(site=sites[0], started_at=local(2026, 3, 10))
+    before = list(Rollup.objects.order_by("pk").values())
     with pytest.raises(RuntimeError), transaction.atomic():
-        make_visit(site=site, started_at=local(2026, 3, 10))
+        make_visit(site=sites[0], started_at=local(2026, 3, 10, 11))
         raise RuntimeError("the request failed")
-    assert not StaleSiteDay.objects.exists()
+    assert list(Rollup.objects.order_by("pk").values()) == before
+    assert rollup_differences() == []
 
 
-def test_refreshing_takes_the_same_queries_for_3_or_30_visits_a_day(sites):
+def test_logging_a_visit_takes_the_same_queries_on_a_day_of_3_or_30_visits(sites):
     counts = []
     for visit_count in (3, 30):
+        day = 10 + visit_count // 30
         for number in range(visit_count):
-            make_visit(
-                site=sites[0], started_at=local(2026, 3, 10 + visit_count // 30, 9 + number % 9)
-            )
+            make_visit(site=sites[0], started_at=local(2026, 3, day, 9 + number % 9))
         with CaptureQueriesContext(connection) as context:
-            assert rollup_refresh() == 1
+            make_visit(site=sites[0], started_at=local(2026, 3, day, 17))
         counts.append(len(context))
     assert counts[0] == counts[1]
 
 
 def test_rebuilding_restores_lost_rollup_rows(sites):
     random_visits(sites, 4, count=20)
-    rollup_refresh()
     expected, _ = both_ways(sites, *PERIODS[2], "service")
     Rollup.objects.all().delete()
     RollupHistogram.objects.all().delete()
@@ -247,7 +245,6 @@ def test_rebuilding_restores_lost_rollup_rows(sites):
 
 def test_rebuilding_one_site_leaves_the_others_alone(sites):
     random_visits(sites, 5, count=20)
-    rollup_refresh()
     others = Rollup.objects.exclude(site=sites[0]).count()
     rollup_rebuild(site_ids=[sites[0].pk])
     assert Rollup.objects.exclude(site=sites[0]).count() == others
@@ -273,18 +270,3 @@ def test_the_median_of_counted_values_is_the_median_of_the_values(values):
 def test_the_median_of_nothing_is_null():
     assert median_of_counts([]) is None
     assert median_of_counts([(10, 0)]) is None
-
-
-def test_upgrading_marks_every_day_with_visits_stale_once(sites):
-    # The data step of the migration that introduced rollups, on a database with visits.
-    migration = importlib.import_module("indicators.migrations.0001_rollups")
-    for hour in (9, 10, 23):
-        make_visit(site=sites[0], started_at=local(2026, 3, 10, hour))
-    make_visit(site=sites[1], started_at=local(2026, 3, 11))
-    StaleSiteDay.objects.all().delete()
-    migration.mark_existing_visits_stale(django_apps, None)
-    marks = set(StaleSiteDay.objects.values_list("site_id", "day"))
-    assert marks == {
-        (sites[0].pk, datetime.date(2026, 3, 10)),
-        (sites[1].pk, datetime.date(2026, 3, 11)),
-    }

@@ -3,12 +3,14 @@ import time
 from django.core.management.base import BaseCommand
 
 from indicators.services import rollup_rebuild
+from servicecenter.progress import ProgressBar
 
 
 class Command(BaseCommand):
     help = (
         "Rebuild the statistics rollups from the visit tables: after loading visits past the "
-        "application (e.g. with COPY), or to repair them. Statistics stay readable meanwhile."
+        "application (e.g. with COPY), or to repair them. Statistics stay readable meanwhile; "
+        "writes of visits wait until it is done."
     )
 
     def add_arguments(self, parser):
@@ -18,11 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, site_ids: list[int] | None, verbosity: int, **options) -> None:
         started = time.monotonic()
-
-        def progress(month: str) -> None:
-            if verbosity > 1:
-                self.stdout.write(f"  {month}")
-
+        progress = ProgressBar(self.stdout, what="months") if verbosity else None
         rollup_rebuild(site_ids=site_ids, progress=progress)
         if verbosity:
             seconds = time.monotonic() - started
