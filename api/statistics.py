@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from api.bounds import OUT_OF_RANGE, date_in_range
 from indicators.definitions import INDICATORS
@@ -103,14 +104,27 @@ def default_scope(user) -> Scope:
 
 
 def statistics_for(*, user, request: StatsRequest) -> dict[str, Any]:
+    """The scope's statistics, whole: a scope is answered for every site in it (suppressed
+    where the caller's organisation does not own the data) or refused, never narrowed to
+    the caller's sites under the wider label. Who may read which sites' statistics is
+    `sites_for_statistics`: analysts and partners their region, staff and managers their
+    own organisation's sites."""
     readable = sites_for_statistics(user)
     scope = request.scope
     # Evaluated once: as a nested subquery the planner guesses one or two sites and reads
     # the visit table once per site (bench/RESULTS.md).
-    sites = list(scope.sites.filter(pk__in=readable.values("pk")))
-    if not sites and scope.sites.exists():
+    in_scope = list(scope.sites.annotate(readable=Exists(readable.filter(pk=OuterRef("pk")))))
+    sites = [site for site in in_scope if site.readable]
+    if in_scope and not sites:
         # Outside the caller's reach: answered exactly like a scope that does not exist.
         raise NotFound(_("No statistics for that scope."))
+    if len(sites) < len(in_scope):
+        raise PermissionDenied(
+            _(
+                "This scope includes sites whose statistics you may not read. Choose a scope "
+                "within your own organisation, for example organisation:<code> or site:<code>."
+            )
+        )
     table = compute(
         sites=sites,
         date_from=request.date_from,

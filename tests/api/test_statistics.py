@@ -141,3 +141,48 @@ def test_a_bad_open_data_request_is_answered_in_json_even_when_csv_was_asked():
     response = APIClient().get("/api/v1/open/indicators/", {"from": "nope", "format": "csv"})
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/json"
+
+
+def session_for(role: str, site) -> APIClient:
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username=f"{role}-{site.code}")
+    MembershipFactory(user=user, site=None, organisation=site.organisation, role=role)
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", ["staff", "manager"])
+def test_a_region_scope_is_refused_to_staff_and_managers_rather_than_narrowed(
+    library_site, region_site, role
+):
+    visits_at(library_site, 6)
+    visits_at(region_site, 6)
+    response = stats(session_for(role, library_site), scope="region:24")
+    assert response.status_code == 403
+    assert "organisation:" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("role", ["staff", "manager"])
+def test_staff_and_managers_read_their_own_organisation_whole(library_site, region_site, role):
+    visits_at(library_site, 6)
+    visits_at(region_site, 6)
+    body = stats(session_for(role, library_site), scope="organisation:lycksele-bibliotek").json()
+    assert body["total"]["visits"] == 6
+
+
+def test_an_analyst_reads_the_whole_region(library_site, region_site):
+    visits_at(library_site, 6)
+    visits_at(region_site, 9)
+    body = stats(session_for("analyst", library_site), scope="region:24", group_by="site").json()
+    assert body["scope"] == "region:24"
+    assert body["total"]["visits"] == 15
+    visits = {row["key"]: row["visits"] for row in body["rows"]}
+    assert visits == {"lycksele-bibliotek": 6, "lycksele": 9}
+
+
+def test_a_partner_reads_the_whole_region(api, library_site, region_site):
+    visits_at(library_site, 6)
+    visits_at(region_site, 9)
+    assert stats(api, scope="region:24").json()["total"]["visits"] == 15
