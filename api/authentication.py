@@ -15,7 +15,8 @@ KEYWORD = "Api-Key"
 @dataclass(frozen=True)
 class ApiClient:
     """Who calls with an API key: an organisation, not a person. Quacks enough like a user
-    for DRF and for the permission module, which treats it as the organisation's system."""
+    for DRF and for the access rules (accounts.access), which treat it as the organisation's
+    system."""
 
     api_key: ApiKey
 

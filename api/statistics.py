@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from accounts.access import Action, organisations_for, sites_for
 from api.bounds import OUT_OF_RANGE, date_in_range
 from indicators.definitions import INDICATORS
 from indicators.engine import GROUP_BY_CHOICES, compute
 from indicators.scopes import Scope, ScopeError, parse_scope
 from indicators.suppression import suppress
 from organisations.models import Municipality, Site
-from organisations.permissions import organisations_owned_by, sites_for_statistics
 
 # Long enough for year-on-year comparisons, short enough to bound one request's work.
 MAX_PERIOD = datetime.timedelta(days=366 * 5)
@@ -95,7 +95,7 @@ class StatsRequest:
 
 def default_scope(user) -> Scope:
     """The caller's own organisation, when it has exactly one."""
-    owned = list(organisations_owned_by(user).values_list("code", flat=True)[:2])
+    owned = list(organisations_for(user, Action.VIEW).values_list("code", flat=True)[:2])
     if len(owned) != 1:
         raise serializers.ValidationError(
             {"scope": _("Choose a scope, e.g. region:24 or organisation:<code>.")}
@@ -107,9 +107,9 @@ def statistics_for(*, user, request: StatsRequest) -> dict[str, Any]:
     """The scope's statistics, whole: a scope is answered for every site in it (suppressed
     where the caller's organisation does not own the data) or refused, never narrowed to
     the caller's sites under the wider label. Who may read which sites' statistics is
-    `sites_for_statistics`: analysts and partners their region, staff and managers their
-    own organisation's sites."""
-    readable = sites_for_statistics(user)
+    `sites_for(user, Action.VIEW_STATISTICS)`: analysts and partners their region, staff
+    and managers their own organisation's sites."""
+    readable = sites_for(user, Action.VIEW_STATISTICS)
     scope = request.scope
     # Evaluated once: as a nested subquery the planner guesses one or two sites and reads
     # the visit table once per site (bench/RESULTS.md).
@@ -131,7 +131,7 @@ def statistics_for(*, user, request: StatsRequest) -> dict[str, Any]:
         date_to=request.date_to,
         group_by=request.group_by,
         area_municipalities=scope.area_municipalities,
-        owned_organisations=organisations_owned_by(user),
+        owned_organisations=organisations_for(user, Action.VIEW),
     )
     table, suppressed = suppress(table, min_cell=settings.STATS_MIN_CELL)
     return {

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import Action, sites_for, visits_for
 from api import schema
 from api.codes import CodeLists
 from api.filters import VisitFilter
@@ -33,7 +34,6 @@ from api.statistics import (
     statistics_for,
 )
 from indicators.definitions import INDICATORS
-from organisations.permissions import sites_loggable_by, sites_owned_for, visits_visible_to
 from visits.services import IngestStatus, visit_ingest
 
 INGEST_HTTP_STATUS = {
@@ -50,7 +50,7 @@ def _visits_for_output(queryset):
 
 
 def _ingest_context(request: Request) -> dict:
-    return {"request": request, "codes": CodeLists.load(sites=sites_loggable_by(request.user))}
+    return {"request": request, "codes": CodeLists.load(sites=sites_for(request.user, Action.LOG))}
 
 
 def _actor(request: Request):
@@ -63,7 +63,9 @@ class SiteList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return sites_owned_for(self.request.user).select_related("municipality", "organisation")
+        return sites_for(self.request.user, Action.VIEW).select_related(
+            "municipality", "organisation"
+        )
 
 
 @schema.taxonomy
@@ -80,12 +82,12 @@ class VisitListCreate(generics.ListAPIView):
     filterset_class = VisitFilter
 
     def get_queryset(self):
-        return _visits_for_output(visits_visible_to(self.request.user))
+        return _visits_for_output(visits_for(self.request.user, Action.VIEW))
 
     def post(self, request: Request) -> Response:
         serializer = VisitSerializer(data=request.data, context=_ingest_context(request))
         serializer.is_valid(raise_exception=True)
-        readable = visits_visible_to(request.user)
+        readable = visits_for(request.user, Action.VIEW)
         [result] = visit_ingest(
             records=[serializer.to_record()], readable=readable, actor=_actor(request)
         )
@@ -117,7 +119,7 @@ class VisitDetail(generics.RetrieveAPIView):
     def get_object(self):
         # Another organisation's visit is a 404, exactly like one that does not exist.
         return get_object_or_404(
-            _visits_for_output(visits_visible_to(self.request.user)), pk=self.kwargs["pk"]
+            _visits_for_output(visits_for(self.request.user, Action.VIEW)), pk=self.kwargs["pk"]
         )
 
 
@@ -144,7 +146,7 @@ class VisitBulk(APIView):
             results.append(None)
         outcomes = visit_ingest(
             records=[record for _i, record in valid],
-            readable=visits_visible_to(request.user),
+            readable=visits_for(request.user, Action.VIEW),
             actor=_actor(request),
         )
         for (index, _record), outcome in zip(valid, outcomes, strict=True):

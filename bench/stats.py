@@ -101,13 +101,32 @@ class Timing:
         return percentile(self.samples, 95)
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def data_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the data set this script loads, shared by the scripts that use it."""
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--from", dest="date_from", type=datetime.date.fromisoformat,
                         default=datetime.date(2025, 1, 1))  # fmt: skip
     parser.add_argument("--to", dest="date_to", type=datetime.date.fromisoformat,
                         default=datetime.date(2025, 12, 31))  # fmt: skip
+    parser.add_argument("--seed", type=int, default=24)
+    parser.add_argument("--reload", action="store_true", help="regenerate the data anyway")
+    parser.add_argument("--allow-any-database", action="store_true")
+
+
+def load_data_set(args: argparse.Namespace) -> list[BenchSite]:
+    """Django configured, the region's sites, and the visits (loaded unless already there)."""
+    database = configure_django(allow_any_database=args.allow_any_database)
+    print(f"database {database}; {machine_summary()}")
+    sites = ensure_sites(
+        prefix=SITE_PREFIX, organisation_code=ORGANISATION, library_organisation_code=LIBRARIES
+    )
+    ensure_data(sites, args)
+    return sites
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    data_set_arguments(parser)
     parser.add_argument("--group-by", default="month,service", help="comma-separated")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmups", type=int, default=3)
@@ -118,24 +137,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="seconds per side and grouping: stop early (after at least 5 runs) when a call "
         "is so slow that 20 runs would blow it; keeps the whole run under ten minutes",
     )
-    parser.add_argument("--seed", type=int, default=24)
-    parser.add_argument("--reload", action="store_true", help="regenerate the data anyway")
     parser.add_argument(
         "--explain", action="store_true", help="list the API's queries and EXPLAIN the slowest"
     )
     parser.add_argument("--explain-top", type=int, default=3)
-    parser.add_argument("--allow-any-database", action="store_true")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    database = configure_django(allow_any_database=args.allow_any_database)
-    print(f"database {database}; {machine_summary()}")
-    sites = ensure_sites(
-        prefix=SITE_PREFIX, organisation_code=ORGANISATION, library_organisation_code=LIBRARIES
-    )
-    ensure_data(sites, args)
+    load_data_set(args)
     key = create_api_key(ORGANISATION)
     client = StatsClient(key)
     gc.collect()

@@ -36,16 +36,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    configure_django,
     create_api_key,
-    ensure_sites,
     load_average,
-    machine_summary,
     percentile,
     print_table,
     raw_connection,
 )
-from bench.stats import LIBRARIES, ORGANISATION, REGION, SITE_PREFIX, StatsClient, ensure_data  # noqa: E402
+from bench.stats import (  # noqa: E402
+    ORGANISATION,
+    REGION,
+    StatsClient,
+    data_set_arguments,
+    load_data_set,
+)
 
 HELP = (("eid.bankid", "taught", "resolved"), ("1177.login", "guided", "partly"))
 BARRIERS = ("no_eid", "skills")
@@ -53,27 +56,15 @@ BARRIERS = ("no_eid", "skills")
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--visits", type=int, default=1_000_000)
+    data_set_arguments(parser)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--reads", type=int, default=30)
-    parser.add_argument("--from", dest="date_from", type=datetime.date.fromisoformat,
-                        default=datetime.date(2025, 1, 1))  # fmt: skip
-    parser.add_argument("--to", dest="date_to", type=datetime.date.fromisoformat,
-                        default=datetime.date(2025, 12, 31))  # fmt: skip
-    parser.add_argument("--seed", type=int, default=24)
-    parser.add_argument("--reload", action="store_true")
-    parser.add_argument("--allow-any-database", action="store_true")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    database = configure_django(allow_any_database=args.allow_any_database)
-    print(f"database {database}; {machine_summary()}")
-    sites = ensure_sites(
-        prefix=SITE_PREFIX, organisation_code=ORGANISATION, library_organisation_code=LIBRARIES
-    )
-    ensure_data(sites, args)
+    sites = load_data_set(args)
     rng = random.Random(args.seed)
     days = (args.date_to - args.date_from).days + 1
 
@@ -205,7 +196,7 @@ def service_log(site_id: int, started_at: datetime.datetime, logged: list[uuid.U
             HelpItemInput(service=EService(pk=s), mode=HelpMode(pk=m), outcome=Outcome(pk=o))
             for s, m, o in HELP
         ],
-        barriers=[Barrier(pk=code) for code in BARRIERS],
+        barriers=list(Barrier.objects.filter(pk__in=BARRIERS)),
     )
     logged.append(visit.pk)
 

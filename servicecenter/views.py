@@ -3,13 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from organisations.permissions import sites_for_statistics, sites_loggable_by
+from accounts.access import Action, sites_for
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Counter staff go straight to logging; everyone else sees the sites they can reach."""
-    loggable = list(sites_loggable_by(request.user).with_place())
+    loggable = list(sites_for(request.user, Action.LOG).with_place())
     if len(loggable) == 1:
         return redirect("visits:quick_log", site_code=loggable[0].code)
     return render(
@@ -17,7 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "pages/home.html",
         {
             "loggable_sites": loggable,
-            "statistics_sites": sites_for_statistics(request.user).with_place(),
+            "statistics_sites": sites_for(request.user, Action.VIEW_STATISTICS).with_place(),
         },
     )
 

@@ -10,13 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from organisations.permissions import (
-    can_change_visit,
-    can_undo_visit,
-    sites_loggable_by,
-    visits_changeable_by,
-    visits_visible_to,
-)
+from accounts.access import Action, sites_for, visits_for
 from visits.forms import VisitForm, collect_help_items, error_summary, help_item_forms
 from visits.models import EService, Visit
 from visits.services import (
@@ -102,8 +96,8 @@ def _pending_undo(request: HttpRequest) -> tuple[Visit | None, int]:
     visit_id = request.session.get(SESSION_UNDO)
     if not visit_id:
         return None, 0
-    visit = visits_visible_to(request.user).filter(pk=visit_id, created_by=request.user).first()
-    if visit is None or not can_undo_visit(request.user, visit):
+    visit = visits_for(request.user, Action.UNDO).filter(pk=visit_id).first()
+    if visit is None:
         request.session.pop(SESSION_UNDO, None)
         return None, 0
     # The screen counts down the promised seconds; the server's grace is for slow networks.
@@ -120,7 +114,7 @@ def _remember_saved(request: HttpRequest, visit: Visit) -> None:
 
 @login_required
 def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
-    site = get_object_or_404(sites_loggable_by(request.user), code=site_code)
+    site = get_object_or_404(sites_for(request.user, Action.LOG), code=site_code)
     form = VisitForm(request.POST or None)
     help_forms = help_item_forms(data=request.POST or None)
     if request.method == "POST":
@@ -165,13 +159,13 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             "time_zone": timezone.get_current_timezone_name(),
             "error_summary": error_summary(form, help_forms, quick_log=True),
             "finished_timer": request.session.pop(SESSION_FINISHED_TIMER, ""),
-            "today_count": visits_visible_to(request.user)
+            "today_count": visits_for(request.user, Action.VIEW)
             .filter(site=site)
             .started_today()
             .count(),
             "has_previous": Visit.objects.filter(site=site, created_by=request.user).exists(),
             "details_open": details_have_errors,
-            "loggable_site_count": sites_loggable_by(request.user).count(),
+            "loggable_site_count": sites_for(request.user, Action.LOG).count(),
         },
     )
 
@@ -179,7 +173,7 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
 @login_required
 @require_POST
 def same_again(request: HttpRequest, site_code: str) -> HttpResponse:
-    site = get_object_or_404(sites_loggable_by(request.user), code=site_code)
+    site = get_object_or_404(sites_for(request.user, Action.LOG), code=site_code)
     previous = (
         Visit.objects.filter(site=site, created_by=request.user)
         .prefetch_related(
@@ -199,13 +193,15 @@ def same_again(request: HttpRequest, site_code: str) -> HttpResponse:
 @login_required
 @require_POST
 def undo(request: HttpRequest, visit_id) -> HttpResponse:
-    visit = get_object_or_404(visits_visible_to(request.user).select_related("site"), pk=visit_id)
+    visit = get_object_or_404(
+        visits_for(request.user, Action.VIEW).select_related("site"), pk=visit_id
+    )
     site_code = visit.site.code
-    if can_undo_visit(request.user, visit):
+    if visits_for(request.user, Action.UNDO).filter(pk=visit.pk).exists():
         visit_delete(visit=visit, deleted_by=request.user)
         request.session.pop(SESSION_UNDO, None)
         messages.success(request, _("The visit was undone and is no longer saved."))
-    elif can_change_visit(request.user, visit):
+    elif visits_for(request.user, Action.CHANGE).filter(pk=visit.pk).exists():
         messages.error(request, _("It is too late to undo; you can still edit the visit today."))
         return redirect("visits:edit", visit_id=visit.pk)
     else:
@@ -215,10 +211,10 @@ def undo(request: HttpRequest, visit_id) -> HttpResponse:
 
 @login_required
 def today(request: HttpRequest, site_code: str) -> HttpResponse:
-    site = get_object_or_404(sites_loggable_by(request.user), code=site_code)
-    visits = visits_visible_to(request.user).filter(site=site).started_today().for_listing()
+    site = get_object_or_404(sites_for(request.user, Action.LOG), code=site_code)
+    visits = visits_for(request.user, Action.VIEW).filter(site=site).started_today().for_listing()
     changeable = set(
-        visits_changeable_by(request.user).filter(site=site).values_list("pk", flat=True)
+        visits_for(request.user, Action.CHANGE).filter(site=site).values_list("pk", flat=True)
     )
     table = TodayVisitTable(visits, changeable_ids=changeable)
     return render(request, "visits/today.html", {"site": site, "table": table})
@@ -227,7 +223,7 @@ def today(request: HttpRequest, site_code: str) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, visit_id) -> HttpResponse:
     visit = get_object_or_404(
-        visits_changeable_by(request.user).select_related("site"), pk=visit_id
+        visits_for(request.user, Action.CHANGE).select_related("site"), pk=visit_id
     )
     current = [
         HelpItemInput(service=item.service, mode=item.mode, outcome=item.outcome)

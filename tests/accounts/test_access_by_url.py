@@ -1,0 +1,147 @@
+"""Every endpoint in the URL configuration, for every role, with another organisation's
+objects and with the caller's own: another organisation's visit or site is never answered
+(404, or a refusal), and never appears in any answer. The routes come from the URL
+configuration, so an endpoint added later is checked without anyone remembering to."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import resolve
+
+from api.services import api_key_create
+from organisations.models import Organisation
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    SiteFactory,
+    UserFactory,
+    VisitFactory,
+)
+from tests.url_walk import every_path
+
+pytestmark = pytest.mark.django_db
+
+CALLERS = ["anonymous", "staff", "manager", "analyst", "admin", "api_key"]
+REFUSALS = {302, 401, 403, 404, 405}
+# The parameterised routes and who may open them with their own organisation's objects. A
+# new route with a parameter fails `test_every_route_with_a_parameter_is_in_the_table`
+# until it is added here.
+OWN_OBJECT_ROUTES = {
+    "visits:quick_log": {"staff", "manager", "admin"},
+    "visits:today": {"staff", "manager", "admin"},
+    "visits:edit": {"staff", "manager", "admin"},
+    "visits:same_again": set(),  # POST only
+    "visits:undo": set(),  # POST only
+    "api:visit-detail": {"staff", "manager", "analyst", "admin", "api_key"},
+}
+
+
+@pytest.fixture
+def world():
+    own = OrganisationFactory(code="access-own")
+    other = OrganisationFactory(code="access-other", kind=Organisation.Kind.LIBRARY)
+    own_site = SiteFactory(code="access-own-site", organisation=own)
+    other_site = SiteFactory(code="access-other-site", organisation=other)
+    staff = member("staff", site=own_site)
+    users = {
+        "staff": staff,
+        "manager": member("manager", site=own_site),
+        "analyst": member("analyst", organisation=own),
+        "admin": member("admin", organisation=own),
+    }
+    return {
+        "own_site": own_site,
+        "other_site": other_site,
+        "own_visit": VisitFactory(site=own_site, created_by=staff, staff=staff),
+        "other_visit": VisitFactory(site=other_site),
+        "users": users,
+        "key": api_key_create(organisation=own, name="access")[1],
+    }
+
+
+def member(role: str, *, site=None, organisation=None):
+    user = UserFactory(username=f"access-{role}")
+    MembershipFactory(
+        user=user,
+        role=role,
+        site=site,
+        organisation=organisation or site.organisation,
+    )
+    return user
+
+
+def client_as(caller: str, world) -> Client:
+    client = Client(raise_request_exception=False)
+    if caller == "api_key":
+        client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {world['key']}"
+    elif caller != "anonymous":
+        client.force_login(world["users"][caller])
+    return client
+
+
+def samples(site, visit) -> dict[str, str]:
+    return {"site_code": site.code, "visit_id": str(visit.pk), "pk": str(visit.pk)}
+
+
+def routes_with_objects(world, whose: str) -> list[str]:
+    site, visit = world[f"{whose}_site"], world[f"{whose}_visit"]
+    without = set(_paths_without_parameters())
+    return [path for path in every_path(samples(site, visit)) if path not in without]
+
+
+class _Unfilled(dict):
+    """Samples that fill every parameter with a mark, to tell routes with parameters."""
+
+    def __missing__(self, key: str) -> str:
+        return "\x00"
+
+
+def _paths_without_parameters() -> list[str]:
+    return [path for path in every_path(_Unfilled()) if "\x00" not in path]
+
+
+def route_name(path: str) -> str:
+    match = resolve(path)
+    return f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_another_organisations_objects_are_refused_on_every_route(world, caller):
+    client = client_as(caller, world)
+    answered = {}
+    for path in routes_with_objects(world, "other"):
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            if response.status_code not in REFUSALS:
+                answered[f"{method.upper()} {path}"] = response.status_code
+    assert answered == {}
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_no_answer_on_any_route_mentions_another_organisations_visit(world, caller):
+    client = client_as(caller, world)
+    secret = str(world["other_visit"].pk)
+    leaks = [
+        path
+        for path in every_path(samples(world["own_site"], world["own_visit"]))
+        if secret in client.get(path).content.decode(errors="replace")
+    ]
+    assert leaks == []
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_own_objects_are_answered_exactly_for_the_roles_that_may(world, caller):
+    client = client_as(caller, world)
+    wrong = {}
+    for path in routes_with_objects(world, "own"):
+        allowed = caller in OWN_OBJECT_ROUTES[route_name(path)]
+        status = client.get(path).status_code
+        if (status == 200) is not allowed:
+            wrong[path] = status
+    assert wrong == {}
+
+
+def test_every_route_with_a_parameter_is_in_the_table(world):
+    names = {route_name(path) for path in routes_with_objects(world, "own")}
+    assert names == set(OWN_OBJECT_ROUTES)
