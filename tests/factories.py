@@ -78,6 +78,15 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Membership.Role.STAFF
 
 
+def member(role: str, *, site=None, organisation=None, **user_fields):
+    """A user with one membership: at `site`, or across `organisation`."""
+    user = UserFactory(**user_fields)
+    MembershipFactory(
+        user=user, role=role, site=site, organisation=organisation or site.organisation
+    )
+    return user
+
+
 def earlier_today() -> datetime.datetime:
     """Half an hour ago, or the start of the day if the day is younger than that: a visit
     made with the default is "today's" whenever the tests run, midnight included."""

@@ -11,11 +11,11 @@ from api.authentication import ApiClient
 from api.models import ApiKey
 from organisations.models import Membership, Organisation
 from tests.factories import (
-    MembershipFactory,
     OrganisationFactory,
     SiteFactory,
     UserFactory,
     VisitFactory,
+    member,
 )
 from visits.models import Visit
 
@@ -38,14 +38,6 @@ def other_site():
     """A site of another organisation in the same region (a partner library)."""
     library = OrganisationFactory(code="lycksele-bibliotek", kind=Organisation.Kind.LIBRARY)
     return SiteFactory(code="lycksele-bibliotek", organisation=library)
-
-
-def member(role: str, *, site=None, organisation=None):
-    user = UserFactory()
-    MembershipFactory(
-        user=user, role=role, site=site, organisation=organisation or site.organisation
-    )
-    return user
 
 
 # role, membership scope ("site" or "organisation"), may log, may manage, may read single visits

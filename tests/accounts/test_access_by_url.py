@@ -11,13 +11,7 @@ from django.urls import resolve
 
 from api.services import api_key_create
 from organisations.models import Organisation
-from tests.factories import (
-    MembershipFactory,
-    OrganisationFactory,
-    SiteFactory,
-    UserFactory,
-    VisitFactory,
-)
+from tests.factories import OrganisationFactory, SiteFactory, VisitFactory, member
 from tests.url_walk import every_path
 
 pytestmark = pytest.mark.django_db
@@ -43,12 +37,12 @@ def world():
     other = OrganisationFactory(code="access-other", kind=Organisation.Kind.LIBRARY)
     own_site = SiteFactory(code="access-own-site", organisation=own)
     other_site = SiteFactory(code="access-other-site", organisation=other)
-    staff = member("staff", site=own_site)
+    staff = member("staff", site=own_site, username="access-staff")
     users = {
         "staff": staff,
-        "manager": member("manager", site=own_site),
-        "analyst": member("analyst", organisation=own),
-        "admin": member("admin", organisation=own),
+        "manager": member("manager", site=own_site, username="access-manager"),
+        "analyst": member("analyst", organisation=own, username="access-analyst"),
+        "admin": member("admin", organisation=own, username="access-admin"),
     }
     return {
         "own_site": own_site,
@@ -58,17 +52,6 @@ def world():
         "users": users,
         "key": api_key_create(organisation=own, name="access")[1],
     }
-
-
-def member(role: str, *, site=None, organisation=None):
-    user = UserFactory(username=f"access-{role}")
-    MembershipFactory(
-        user=user,
-        role=role,
-        site=site,
-        organisation=organisation or site.organisation,
-    )
-    return user
 
 
 def client_as(caller: str, world) -> Client:
