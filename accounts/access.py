@@ -14,13 +14,10 @@ it comes), so it imports them at the top; the models never import it.
 
 from __future__ import annotations
 
-import datetime
 from enum import StrEnum
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from organisations.models import Membership, Organisation, Site
 from organisations.querysets import SiteQuerySet
@@ -119,10 +116,7 @@ def visits_for(caller: Caller, action: Action) -> QuerySet[Visit]:
             | Q(site__in=sites_for(caller, Action.MANAGE))
         )
     if action == Action.UNDO:
-        window = datetime.timedelta(
-            seconds=settings.VISIT_UNDO_SECONDS + settings.VISIT_UNDO_GRACE_SECONDS
-        )
-        return visible.filter(created_by=caller, created_at__gte=timezone.now() - window)
+        return visible.filter(created_by=caller).still_undoable()
     raise ValueError(f"No visit action {action!r}")
 
 

@@ -399,40 +399,15 @@ def _upsert(
     updates = ", ".join(
         f"{quote(column)} = {table}.{quote(column)} + excluded.{quote(column)}" for column in added
     )
-    day_index = unique.index("day")
-    emptied: list[int] = []
-    ordered = sorted(rows.items(), key=lambda item: tuple(map(_sortable, item[0])))
-    returning = f"ON CONFLICT ({conflict}){where} DO UPDATE SET {updates} " + (
+    upsert = f"ON CONFLICT ({conflict}){where} DO UPDATE SET {updates} " + (
         f"RETURNING id, CASE WHEN {empty} THEN 1 ELSE 0 END"
     )
+    ordered = sorted(rows.items(), key=lambda item: tuple(map(_sortable, item[0])))
+    fields = [model._meta.get_field(name) for name in names]
+    emptied: list[int] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and ordered:
-            # One array per column: a few parameters however many rows, where a VALUES
-            # list of thousands of rows costs more to compose than to run.
-            columns = list(zip(*(list(cell) + values for cell, values in ordered), strict=True))
-            types = [
-                _ARRAY_TYPES[model._meta.get_field(name).get_internal_type()] for name in names
-            ]
-            arrays = ", ".join(f"%s::{array_type}" for array_type in types)
-            cursor.execute(
-                f"INSERT INTO {table} ({target}) SELECT * FROM unnest({arrays}) " + returning,
-                [list(column) for column in columns],
-            )
-            emptied.extend(pk for pk, is_empty in cursor.fetchall() if is_empty)
-            ordered = []
-        for start in range(0, len(ordered), UPSERT_BATCH):
-            batch = ordered[start : start + UPSERT_BATCH]
-            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(batch))
-            params: list[Any] = []
-            for cell, values in batch:
-                cell_values = list(cell)
-                cell_values[day_index] = connection.ops.adapt_datefield_value(
-                    cell_values[day_index]
-                )
-                params.extend([*cell_values, *values])
-            cursor.execute(
-                f"INSERT INTO {table} ({target}) VALUES {placeholders} " + returning, params
-            )
+        for values_sql, params in _row_sources(fields, [(*c, *v) for c, v in ordered]):
+            cursor.execute(f"INSERT INTO {table} ({target}) {values_sql} {upsert}", params)
             emptied.extend(pk for pk, is_empty in cursor.fetchall() if is_empty)
         for start in range(0, len(emptied), UPSERT_BATCH):
             batch_ids = emptied[start : start + UPSERT_BATCH]
@@ -440,6 +415,27 @@ def _upsert(
                 f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(batch_ids))})",
                 batch_ids,
             )
+
+
+def _row_sources(fields: list[models.Field], rows: list[tuple]) -> Iterator[tuple[str, list]]:
+    """The rows as the source of an INSERT, in statements of bounded size. PostgreSQL takes
+    one array per column: a few parameters however many rows, where composing a VALUES list
+    of thousands of rows costs more than running it. Elsewhere VALUES in batches."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{_ARRAY_TYPES[f.get_internal_type()]}" for f in fields)
+        yield f"SELECT * FROM unnest({arrays})", [list(c) for c in zip(*rows, strict=True)]
+        return
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    for start in range(0, len(rows), UPSERT_BATCH):
+        batch = rows[start : start + UPSERT_BATCH]
+        params = [
+            field.get_db_prep_value(value, connection)
+            for values in batch
+            for field, value in zip(fields, values, strict=True)
+        ]
+        yield "VALUES " + ", ".join([row] * len(batch)), params
 
 
 # PostgreSQL array types of the rollup tables' columns, by Django field type.

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count
 from django.utils import timezone
@@ -34,7 +35,19 @@ class EServiceQuerySet(TaxonomyQuerySet):
         )
 
 
+def undo_window() -> datetime.timedelta:
+    """How long after saving a visit its author may undo it: the seconds the screen promises
+    and a grace for slow networks."""
+    return datetime.timedelta(
+        seconds=settings.VISIT_UNDO_SECONDS + settings.VISIT_UNDO_GRACE_SECONDS
+    )
+
+
 class VisitQuerySet(models.QuerySet):
+    def still_undoable(self) -> VisitQuerySet:
+        """Visits saved so recently that their author may still undo them."""
+        return self.filter(created_at__gte=timezone.now() - undo_window())
+
     def at_sites(self, sites) -> VisitQuerySet:
         return self.filter(site__in=sites)
 

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -33,6 +32,7 @@ from visits.models import (
     Outcome,
     Visit,
 )
+from visits.querysets import undo_window
 
 # SQLite allows about a thousand parameters in one statement.
 PURGE_BATCH = 500
@@ -237,9 +237,7 @@ def visit_delete(*, visit: Visit, deleted_by) -> None:
 
 
 def visit_undo_deadline(visit: Visit) -> datetime.datetime:
-    return visit.created_at + datetime.timedelta(
-        seconds=settings.VISIT_UNDO_SECONDS + settings.VISIT_UNDO_GRACE_SECONDS
-    )
+    return visit.created_at + undo_window()
 
 
 def visit_repeat(*, previous: Visit, created_by, started_at: datetime.datetime) -> Visit:
