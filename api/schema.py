@@ -19,6 +19,7 @@ from api.serializers import (
     TaxonomySerializer,
     VisitSerializer,
 )
+from visits.records import DURATION_MIN
 
 ERROR = inline_serializer(
     "Error",
@@ -164,7 +165,10 @@ visits_bulk = extend_schema_view(
                             "id": None,
                             "status": "invalid",
                             "errors": {
-                                "duration_min": ["Ensure this value is less than or equal to 600."]
+                                "duration_min": [
+                                    "Ensure this value is less than or equal to "
+                                    f"{DURATION_MIN.high}."
+                                ]
                             },
                         },
                     ]
@@ -316,6 +320,7 @@ OPEN_ROW = inline_serializer(
     "OpenIndicatorRow",
     {
         "municipality": serializers.CharField(help_text="SCB municipality code"),
+        "municipality_name": serializers.CharField(),
         "month": serializers.CharField(help_text="YYYY-MM"),
         **_indicator_fields(),
     },
@@ -333,7 +338,12 @@ OPEN = inline_serializer(
 open_indicators = extend_schema_view(
     get=extend_schema(
         summary="Open data: monthly indicators per municipality (no key needed)",
-        description="Suppressed for everyone. `?format=csv` gives the same columns as CSV.",
+        description=(
+            "Suppressed for everyone. `?format=csv` gives the same columns as CSV. Shares "
+            "are rounded to 4 decimals; means, medians and rates to 2. `visits_per_1000` is "
+            "the visits by the municipality's residents that month (at the sites of the "
+            "municipalities listed) per 1,000 of its inhabitants."
+        ),
         auth=[],
         parameters=[
             *PERIOD_PARAMETERS,
@@ -354,7 +364,16 @@ open_indicators = extend_schema_view(
                     "from": "2026-03-01",
                     "to": "2026-03-31",
                     "min_cell": 5,
-                    "rows": [{"municipality": "2481", "month": "2026-03", "visits": 41}],
+                    "rows": [
+                        {
+                            "municipality": "2481",
+                            "municipality_name": "Lycksele",
+                            "month": "2026-03",
+                            "visits": 41,
+                            "self_reliance_share": 0.4615,
+                            "visits_per_1000": 3.27,
+                        }
+                    ],
                 },
             )
         ],

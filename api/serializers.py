@@ -4,20 +4,17 @@ against the code lists loaded once per request (api.codes.CodeLists, in the cont
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from rest_framework import ISO_8601, serializers
-from rest_framework.fields import SkipField, empty
-from rest_framework.settings import api_settings
+from rest_framework import serializers
 
 from api.bounds import OUT_OF_RANGE, date_in_range
-from servicecenter.personal_data import validate_no_personal_data
+from api.codes import CodeLists
 from visits.models import (
-    NOTE_MAX_LENGTH,
     AgeBand,
     Barrier,
     Channel,
@@ -28,10 +25,36 @@ from visits.models import (
     Provider,
     Visit,
 )
-from visits.services import CLOCK_SKEW, VisitRecord
+from visits.records import (
+    BARRIERS,
+    CONFIDENCE,
+    DURATION_MIN,
+    HELP_ITEMS,
+    NOTE_MAX_LENGTH,
+    NOTE_VALIDATORS,
+    PARTICIPANTS,
+    RecordValues,
+    check_value,
+    visit_record_errors,
+)
+from visits.services import VisitRecord
 
-MAX_HELP_ITEMS = 20
 MAX_BULK_VISITS = 500
+# What a visit's optional field is when it is left out: the serializer's fields and the bulk
+# fast path both read it.
+VISIT_DEFAULTS: dict[str, Any] = {
+    "participants": 1,
+    "age_band": "unknown",
+    # A plain string, not the enum member: the fast path reads a default like a sent value.
+    "gender": Visit.Gender.UNSTATED.value,
+    "language": "sv",
+    "interpreter": False,
+    "first_visit": None,
+    "visitor_municipality": None,
+    "confidence_before": None,
+    "confidence_after": None,
+    "note": "",
+}
 
 
 class CodeField(serializers.CharField):
@@ -78,31 +101,50 @@ class VisitSerializer(serializers.Serializer):
     )
     site = serializers.SlugField(help_text=_("The site's code; one of the caller's own sites."))
     started_at = BoundedDateTimeField()
-    duration_min = serializers.IntegerField(min_value=1, max_value=600)
-    participants = serializers.IntegerField(min_value=1, max_value=500, default=1)
-    channel = CodeField("channels")
-    age_band = CodeField("age_bands", default="unknown")
-    gender = serializers.ChoiceField(choices=Visit.Gender.choices, default=Visit.Gender.UNSTATED)
-    language = CodeField("languages", default="sv", help_text=_("ISO 639 code"))
-    interpreter = serializers.BooleanField(default=False)
-    first_visit = serializers.BooleanField(allow_null=True, default=None)
-    visitor_municipality = serializers.CharField(
-        allow_null=True, default=None, max_length=4, help_text=_("SCB municipality code")
+    # The limits are the record's (visits.records): DRF checks them here and words the errors
+    # as the API always has, and the OpenAPI schema shows them as minimum, maximum, maxLength.
+    duration_min = serializers.IntegerField(min_value=DURATION_MIN.low, max_value=DURATION_MIN.high)
+    participants = serializers.IntegerField(
+        min_value=PARTICIPANTS.low,
+        max_value=PARTICIPANTS.high,
+        default=VISIT_DEFAULTS["participants"],
     )
-    barriers = serializers.ListField(child=CodeField("barriers"), default=list, max_length=8)
+    channel = CodeField("channels")
+    age_band = CodeField("age_bands", default=VISIT_DEFAULTS["age_band"])
+    gender = serializers.ChoiceField(choices=Visit.Gender.choices, default=VISIT_DEFAULTS["gender"])
+    language = CodeField(
+        "languages", default=VISIT_DEFAULTS["language"], help_text=_("ISO 639 code")
+    )
+    interpreter = serializers.BooleanField(default=VISIT_DEFAULTS["interpreter"])
+    first_visit = serializers.BooleanField(allow_null=True, default=VISIT_DEFAULTS["first_visit"])
+    visitor_municipality = serializers.CharField(
+        allow_null=True,
+        default=VISIT_DEFAULTS["visitor_municipality"],
+        max_length=4,
+        help_text=_("SCB municipality code"),
+    )
+    barriers = serializers.ListField(
+        child=CodeField("barriers"), default=list, max_length=BARRIERS.high
+    )
     confidence_before = serializers.IntegerField(
-        min_value=1, max_value=5, allow_null=True, default=None
+        min_value=CONFIDENCE.low,
+        max_value=CONFIDENCE.high,
+        allow_null=True,
+        default=VISIT_DEFAULTS["confidence_before"],
     )
     confidence_after = serializers.IntegerField(
-        min_value=1, max_value=5, allow_null=True, default=None
+        min_value=CONFIDENCE.low,
+        max_value=CONFIDENCE.high,
+        allow_null=True,
+        default=VISIT_DEFAULTS["confidence_after"],
     )
-    help = HelpItemSerializer(many=True, min_length=1, max_length=MAX_HELP_ITEMS)
+    help = HelpItemSerializer(many=True, min_length=HELP_ITEMS.low, max_length=HELP_ITEMS.high)
     note = serializers.CharField(
         allow_blank=True,
-        default="",
+        default=VISIT_DEFAULTS["note"],
         max_length=NOTE_MAX_LENGTH,
         trim_whitespace=True,
-        validators=[validate_no_personal_data],
+        validators=NOTE_VALIDATORS,
     )
     source = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -116,8 +158,7 @@ class VisitSerializer(serializers.Serializer):
         return site
 
     def validate_started_at(self, value: datetime.datetime) -> datetime.datetime:
-        if value > timezone.now() + CLOCK_SKEW:
-            raise serializers.ValidationError(_("A visit cannot start in the future."))
+        check_value("started_at", value)  # DRF reports Django's ValidationError as its own
         return value
 
     def validate_visitor_municipality(self, code: str | None) -> int | None:
@@ -183,201 +224,174 @@ class VisitSerializer(serializers.Serializer):
         }
 
 
-# What the fast path answers when it leaves a value to the serializer.
-_UNSURE = object()
-HELP_ITEM_FIELDS = ("service", "mode", "outcome")
-
-
 class BulkVisitValidator:
     """The bulk endpoint's fast path: DRF walking its fields was most of a bulk call's time
-    (bench/RESULTS.md §1). For a well-formed item `validate` returns exactly the data that
-    `VisitSerializer.run_validation` would; whenever it is not sure, for a wrong value but
-    also for a valid yet unusual spelling (a time without offset, a number as a string,
-    spaces around a code), it returns None and the caller asks the serializer, which then
-    decides and words the errors. So it may be stricter than the serializer, never laxer.
+    (bench/RESULTS.md §1). It reads an item as the JSON it is, finds the site and the
+    municipality in the request's code lists, and checks the values with the rules every road
+    to the database shares (visits.records). For a well-formed item `validate` returns exactly
+    the data that `VisitSerializer.run_validation` would; whenever it is not sure, for a wrong
+    value but also for a valid yet unusual spelling (a time without offset, a number as a
+    string, spaces around a code), it returns None and the caller asks the serializer, which
+    then decides and words the errors. So it may be stricter than the serializer, never
+    laxer; tests/api/test_bulk_validator.py holds the two to that.
 
-    Fields whose verdict depends on their value alone (codes, numbers, booleans, the site)
-    are validated by the serializer's own fields and `validate_<field>` methods, once per
-    distinct value in the request. `started_at` is parsed the way DRF tries first
-    (`fromisoformat`) and then checked like `BoundedDateTimeField` and
-    `validate_started_at`; the note always goes through its field (personal data)."""
+    What it takes as it is, is what DRF also takes unchanged: JSON integers, booleans and
+    strings where those belong, codes as listed, a time in ISO 8601 with an offset (DRF parses
+    it with `fromisoformat` first and converts it to the current time zone)."""
 
-    SCALAR_FIELDS = (
-        "site",
-        "duration_min",
-        "participants",
-        "channel",
-        "age_band",
-        "gender",
-        "language",
-        "interpreter",
-        "first_visit",
-        "visitor_municipality",
-        "confidence_before",
-        "confidence_after",
-    )
-    FIELDS = frozenset({"id", "started_at", "barriers", "help", "note", *SCALAR_FIELDS})
-
-    def __init__(self, serializer: VisitSerializer) -> None:
-        self.serializer = serializer
-        fields = serializer.fields
-        self.help_field = fields["help"]
-        self.barriers_field = fields["barriers"]
-        self.note_field = fields["note"]
-        help_item = self.help_field.child
-        # A cross-field rule or a new field would be skipped here: then no fast path at all.
-        self.enabled = (
-            _validates_field_by_field(serializer, self.FIELDS)
-            and _validates_field_by_field(help_item, frozenset(HELP_ITEM_FIELDS))
-            and not self.help_field.validators
-            and type(self.help_field).validate is serializers.ListSerializer.validate
-        )
-        self.zone = _zone_after_iso_parse(fields["started_at"])
-        self.checks: dict[str, tuple[serializers.Field, Any]] = {
-            name: (fields[name], getattr(serializer, f"validate_{name}", None))
-            for name in self.SCALAR_FIELDS
-        }
-        self.checks["barrier"] = (self.barriers_field.child, None)
-        for name in HELP_ITEM_FIELDS:
-            self.checks[f"help.{name}"] = (
-                help_item.fields[name],
-                getattr(help_item, f"validate_{name}", None),
-            )
-        self.verdicts: dict[str, dict[tuple[type, object], object]] = {
-            name: {} for name in self.checks
-        }
+    def __init__(self, codes: CodeLists) -> None:
+        self.codes = codes
+        self.zone = timezone.get_current_timezone()
+        # One moment for the whole call: a visit is "in the future" a little sooner than for
+        # the serializer, which asks the clock item by item; stricter, never laxer.
+        self.now = timezone.now()
 
     def validate(self, item: dict) -> dict | None:
         """The validated data of `item`, or None: ask the serializer."""
-        if not self.enabled:
+        try:
+            data, values = self._read(item)
+        except _Unusual:
             return None
-        data: dict[str, Any] = {}
-        for name in self.SCALAR_FIELDS:
-            value = self._scalar(name, item.get(name, empty))
-            if value is _UNSURE:
-                return None
-            data[name] = value
-        for name, value in (
-            ("id", self._id(item.get("id", empty))),
-            ("started_at", self._started_at(item.get("started_at", empty))),
-            ("barriers", self._barriers(item.get("barriers", empty))),
-            ("help", self._help(item.get("help", empty))),
-            ("note", self._note(item.get("note", empty))),
-        ):
-            if value is _UNSURE:
-                return None
-            if value is not empty:
-                data[name] = value
+        if visit_record_errors(values, codes=self.codes, now=self.now):
+            return None
         return data
 
-    def _scalar(self, name: str, value: object) -> object:
-        verdicts = self.verdicts[name]
-        key = (value.__class__, value)  # the class too: 1, 1.0 and True are equal keys
-        try:
-            return verdicts[key]
-        except KeyError:
-            verdict = verdicts[key] = _verdict(*self.checks[name], value)
-            return verdict
-        except TypeError:  # unhashable: a list or an object where a scalar belongs
-            return _UNSURE
+    def _read(self, item: dict) -> tuple[dict[str, Any], RecordValues]:
+        """The item's values as visits.records checks them, and as the serializer's data."""
+        # A left-out field is its default, which DRF takes unchecked; every default passes the
+        # reading below unchanged.
+        get = (VISIT_DEFAULTS | item).get
+        help_items, help_codes = _help(get("help"))
+        values: RecordValues = {
+            "started_at": self._moment(get("started_at")),
+            "duration_min": _whole(get("duration_min")),
+            "participants": _whole(get("participants")),
+            "channel": _text(get("channel")),
+            "age_band": _text(get("age_band")),
+            "gender": _text(get("gender")),
+            "language": _text(get("language")),
+            "barriers": _texts(item["barriers"]) if "barriers" in item else [],
+            "confidence_before": _optional_whole(get("confidence_before")),
+            "confidence_after": _optional_whole(get("confidence_after")),
+            "help": help_codes,
+            "note": _note(get("note")),
+        }
+        site = self.codes.sites.get(_text(get("site")))
+        if site is None:
+            raise _Unusual
+        data = {
+            **values,
+            "site": site,
+            "interpreter": _flag(get("interpreter")),
+            "first_visit": _optional_flag(get("first_visit")),
+            "visitor_municipality": self._municipality(get("visitor_municipality")),
+            "help": help_items,
+        }
+        if "id" in item:  # not required and no default: DRF leaves it out
+            data["id"] = _uuid(item["id"])
+        return data, values
 
-    def _id(self, value: object) -> object:
-        if value is empty:
-            return empty  # not required and no default: DRF leaves it out
+    def _moment(self, value: Any) -> datetime.datetime:
         if value.__class__ is not str:
-            return _UNSURE
-        try:
-            return uuid.UUID(hex=value)  # as serializers.UUIDField does
-        except ValueError:
-            return _UNSURE
-
-    def _started_at(self, value: object) -> object:
-        if value.__class__ is not str or self.zone is None:
-            return _UNSURE
+            raise _Unusual
         try:
             moment = datetime.datetime.fromisoformat(value)
             if moment.utcoffset() is None:
                 # DRF makes it aware in the current zone and checks for DST gaps.
-                return _UNSURE
+                raise _Unusual
             moment = moment.astimezone(self.zone)
-        except (ValueError, OverflowError):
-            return _UNSURE
+        except (ValueError, OverflowError) as error:
+            raise _Unusual from error
         if not date_in_range(moment.date()):
-            return _UNSURE
-        try:
-            return self.serializer.validate_started_at(moment)
-        except serializers.ValidationError:
-            return _UNSURE
+            raise _Unusual
+        return moment
 
-    def _barriers(self, value: object) -> object:
-        if value is empty:
-            return _verdict(self.barriers_field, None, empty)  # the default, a new list
-        if value.__class__ is not list or not _length_allowed(self.barriers_field, len(value)):
-            return _UNSURE
-        codes = [self._scalar("barrier", code) for code in value]
-        return _UNSURE if any(code is _UNSURE for code in codes) else codes
-
-    def _help(self, value: object) -> object:
-        if value.__class__ is not list or not _length_allowed(self.help_field, len(value)):
-            return _UNSURE
-        items = []
-        for entry in value:
-            if entry.__class__ is not dict:
-                return _UNSURE
-            item = {}
-            for name in HELP_ITEM_FIELDS:
-                code = self._scalar(f"help.{name}", entry.get(name, empty))
-                if code is _UNSURE:
-                    return _UNSURE
-                item[name] = code
-            items.append(item)
-        return items
-
-    def _note(self, value: object) -> object:
-        # Notes are checked one by one (personal data), never remembered: they rarely repeat.
-        return _verdict(self.note_field, None, value)
+    def _municipality(self, code: Any) -> int | None:
+        if code is None:
+            return None
+        municipality_id = self.codes.municipalities.get(_text(code))
+        if municipality_id is None:
+            raise _Unusual
+        return municipality_id
 
 
-def _verdict(field: serializers.Field, validate_method: Any, value: object) -> object:
-    """What the serializer makes of one field's value, or _UNSURE if it refuses it."""
+class _Unusual(Exception):
+    """A value the fast path leaves to the serializer, to decide on and to word."""
+
+
+def _whole(value: Any) -> int:
+    if value.__class__ is not int:  # not a bool either, which DRF refuses as a number
+        raise _Unusual
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if value.__class__ is not bool:
+        raise _Unusual
+    return value
+
+
+def _optional_whole(value: Any) -> int | None:
+    return None if value is None else _whole(value)
+
+
+def _optional_flag(value: Any) -> bool | None:
+    return None if value is None else _flag(value)
+
+
+def _text(value: Any) -> str:
+    # A code is checked against its list by visits.records; one with spaces around it,
+    # which DRF trims, is not in any list and goes to the serializer.
+    if value.__class__ is not str:
+        raise _Unusual
+    return value
+
+
+def _texts(value: Any) -> list[str]:
+    if value.__class__ is not list:
+        raise _Unusual
+    for entry in value:
+        if entry.__class__ is not str:
+            raise _Unusual
+    return value
+
+
+def _help(value: Any) -> tuple[list[dict[str, str]], list[tuple[str, str, str]]]:
+    """The errands as the serializer's data and as (service, mode, outcome) codes."""
+    if value.__class__ is not list:
+        raise _Unusual
+    items, codes = [], []
+    for entry in value:
+        if entry.__class__ is not dict:
+            raise _Unusual
+        service, mode, outcome = entry.get("service"), entry.get("mode"), entry.get("outcome")
+        if service.__class__ is not str or mode.__class__ is not str:
+            raise _Unusual
+        if outcome.__class__ is not str:
+            raise _Unusual
+        items.append({"service": service, "mode": mode, "outcome": outcome})
+        codes.append((service, mode, outcome))
+    return items, codes
+
+
+# What DRF's CharField refuses in any text: a NUL character, a lone surrogate.
+_NOT_PLAIN_TEXT = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _note(value: Any) -> str:
+    note = _text(value).strip()  # DRF trims it before any check
+    if _NOT_PLAIN_TEXT.search(note):
+        raise _Unusual
+    return note
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    if value.__class__ is not str:
+        raise _Unusual
     try:
-        validated = field.run_validation(value)
-        return validate_method(validated) if validate_method is not None else validated
-    except (serializers.ValidationError, DjangoValidationError, SkipField):
-        return _UNSURE
-
-
-def _zone_after_iso_parse(field: serializers.DateTimeField) -> datetime.tzinfo | None:
-    """The zone DRF converts an ISO 8601 time with offset to, if ISO 8601 is the first
-    format it tries (so `fromisoformat` is its first parse) and the field checks no more
-    than `BoundedDateTimeField` does; else None: no fast path for the time."""
-    formats = getattr(field, "input_formats", api_settings.DATETIME_INPUT_FORMATS)
-    if not formats or formats[0].lower() != ISO_8601:
-        return None
-    if type(field) is not BoundedDateTimeField or field.validators:
-        return None
-    return field.timezone if hasattr(field, "timezone") else field.default_timezone()
-
-
-def _length_allowed(field: serializers.Field, length: int) -> bool:
-    """The length checks of a ListField or a ListSerializer (`many=True`)."""
-    return (
-        (length > 0 or field.allow_empty)
-        and (field.min_length is None or length >= field.min_length)
-        and (field.max_length is None or length <= field.max_length)
-    )
-
-
-def _validates_field_by_field(serializer: serializers.Serializer, names: frozenset[str]) -> bool:
-    """True if the serializer has exactly these writable fields, each stored under its own
-    name, and no validation beyond them (no `validate()`, no serializer validators)."""
-    writable = list(serializer._writable_fields)
-    return (
-        {field.field_name for field in writable} == names
-        and all(field.source_attrs == [field.field_name] for field in writable)
-        and type(serializer).validate is serializers.Serializer.validate
-        and not serializer.validators
-    )
+        return uuid.UUID(hex=value)  # as serializers.UUIDField does
+    except ValueError as error:
+        raise _Unusual from error
 
 
 class BulkVisitsSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ suppressed where the data is not the caller's (SPEC §3, §5, §7)."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from accounts.access import Action, organisations_for, sites_for
 from api.bounds import OUT_OF_RANGE, date_in_range
 from indicators.definitions import INDICATORS
-from indicators.engine import GROUP_BY_CHOICES, compute
+from indicators.engine import GROUP_BY_CHOICES, StatsTable, compute
 from indicators.scopes import Scope, ScopeError, parse_scope
 from indicators.suppression import suppress
 from organisations.models import Municipality, Site
@@ -147,34 +148,43 @@ def statistics_for(*, user, request: StatsRequest) -> dict[str, Any]:
 
 # Every indicator, the help-desk ones (null until that data exists) included: open-data users
 # keep the same columns from one year to the next.
-OPEN_COLUMNS = ["municipality", "month", *INDICATORS]
+OPEN_COLUMNS = ["municipality", "municipality_name", "month", *INDICATORS]
+# Decimals published per kind of indicator: shares to a hundredth of a percent; the rest
+# to what a reader of a table compares.
+OPEN_DECIMALS = {"share": 4, "mean": 2, "median": 2, "rate": 2}
 
 
 def open_indicators(
     *, date_from: datetime.date, date_to: datetime.date, municipality: str | None
 ) -> dict[str, Any]:
-    """Monthly indicators per municipality for anyone: everything is suppressed as foreign."""
-    municipalities = Municipality.objects.filter(
-        pk__in=Site.objects.values("municipality")
-    ).order_by("code")
+    """Monthly indicators per municipality with sites, for anyone: every visit counts as
+    foreign, so everything is suppressed. All municipalities and months are computed
+    together (the same number of queries for one municipality or fifteen); each
+    municipality is suppressed on its own, against its total for the period, as if asked
+    for alone."""
+    municipalities = Municipality.objects.filter(pk__in=Site.objects.values("municipality"))
     if municipality:
         municipalities = municipalities.filter(code=municipality)
+    names = dict(municipalities.values_list("code", "name"))
+    sites = Site.objects.filter(municipality__code__in=list(names))
+    period = {"sites": sites, "date_from": date_from, "date_to": date_to}
+    by_month = compute(**period, group_by=("municipality", "month"), owned_organisations=None)
+    totals = compute(**period, group_by="municipality", owned_organisations=None)
+    months: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in by_month.rows:
+        months[row["key"][0]].append({**row, "key": row["key"][1]})
     rows: list[dict[str, Any]] = []
-    for place in municipalities:
-        table = compute(
-            sites=Site.objects.filter(municipality=place),
-            date_from=date_from,
-            date_to=date_to,
-            group_by="month",
-            owned_organisations=None,
-        )
+    for total in totals.rows:
+        code = total["key"]
+        table = StatsTable(rows=months[code], total=total, group_by="month")
         table, _suppressed = suppress(table, min_cell=settings.STATS_MIN_CELL)
         for row in table.public()["rows"]:
             rows.append(
                 {
-                    "municipality": place.code,
+                    "municipality": code,
+                    "municipality_name": names[code],
                     "month": row["key"],
-                    **{code: row.get(code) for code in OPEN_COLUMNS[2:]},
+                    **{code: _rounded(code, row.get(code)) for code in INDICATORS},
                 }
             )
     return {
@@ -183,3 +193,8 @@ def open_indicators(
         "min_cell": settings.STATS_MIN_CELL,
         "rows": rows,
     }
+
+
+def _rounded(code: str, value: Any) -> Any:
+    decimals = OPEN_DECIMALS.get(INDICATORS[code].kind)
+    return round(value, decimals) if decimals is not None and value is not None else value

@@ -129,8 +129,9 @@ class VisitBulk(APIView):
         items = _bulk_items(request.data)
         # One serializer for every item: building one per item costs more than the
         # validation itself; and a fast path before it for well-formed items (bench/RESULTS.md).
-        validator = VisitSerializer(context=_ingest_context(request))
-        fast = BulkVisitValidator(validator)
+        context = _ingest_context(request)
+        validator = VisitSerializer(context=context)
+        fast = BulkVisitValidator(context["codes"])
         results: list[dict | None] = []
         valid: list[tuple[int, object]] = []
         for item in items:

@@ -215,7 +215,7 @@ def timed_upkeep(
     """`rollup_add` for a visit inserted just before it in the same transaction."""
     from django.db import transaction
 
-    from indicators.services import rollup_add
+    from indicators.rollups import rollup_add
     from visits.models import HelpItem, Visit
 
     samples = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db.models import Aggregate, FloatField
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Aggregate, FloatField, QuerySet
 
 
 class Median(Aggregate):
@@ -59,24 +61,39 @@ def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> No
         connection.connection.create_aggregate("MEDIAN", 1, _SqliteMedian)
 
 
-def median_of_counts(counts: Iterable[tuple[float, int]]) -> float | None:
-    """The median of values given as (value, how many times), sorted by value: what `Median`
-    gives over the underlying rows, with the same interpolation."""
-    pairs = [(value, count) for value, count in counts if count]
-    total = sum(count for _value, count in pairs)
-    if not total:
-        return None
-    low_rank, high_rank = (total - 1) // 2, total // 2
-    low = high = None
-    seen = 0
-    for value, count in pairs:
-        seen += count
-        if low is None and seen > low_rank:
-            low = float(value)
-        if seen > high_rank:
-            high = float(value)
-            break
-    assert low is not None and high is not None
-    if low_rank == high_rank:
-        return low
-    return low + (high - low) * 0.5
+def medians_of_buckets(
+    buckets: QuerySet, keys: Sequence[str]
+) -> Iterator[tuple[tuple[Any, ...], float | None]]:
+    """(key values, median) per key of `buckets`, a queryset of `value` and its count `n`
+    per key, computed in the database, which then sends one row per key instead of one
+    per value (a year of durations by month was 16,000 rows to Python).
+
+    A window sums the counts in the order of the values; the lower middle value is the
+    first whose running count reaches half the total, the upper one the first past it.
+    The interpolation is done here, as `Median` does it, to the last bit."""
+    try:
+        sql, params = buckets.order_by().query.sql_with_params()
+    except EmptyResultSet:  # no sites at all
+        return
+    quote = connection.ops.quote_name
+    columns = "".join(f"{quote(key)}, " for key in keys)
+    partition = f"PARTITION BY {', '.join(quote(key) for key in keys)}" if keys else ""
+    group = f"GROUP BY {', '.join(quote(key) for key in keys)}" if keys else ""
+    query = (
+        f"SELECT {columns}"
+        " MIN(value) FILTER (WHERE n > 0 AND 2 * running >= total),"
+        " MIN(value) FILTER (WHERE n > 0 AND 2 * running > total), MAX(total)"
+        f" FROM (SELECT {columns}value, n,"
+        f" SUM(n) OVER ({partition} ORDER BY value) AS running,"
+        f" SUM(n) OVER ({partition}) AS total"
+        f" FROM ({sql}) buckets) ranked {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for *key, low, high, total in cursor.fetchall():
+            if not total or low is None:
+                yield tuple(key), None
+            elif total % 2:
+                yield tuple(key), float(low)
+            else:
+                yield tuple(key), float(low) + (float(high) - float(low)) * 0.5

@@ -7,8 +7,9 @@ An aggregate is written relative to the row it aggregates (`Measure.over`):
   expression builds its field paths with the `Path` it is given instead of hard-coding them;
 - `help_item`: one help item (same remark);
 - `staffed_hours`: one `visits.StaffedHours` row of the sites and days in scope;
-- `area`: one municipality of the area a row denotes, annotated by the engine with
-  `visits_by_residents` (visits in the period at the scope's sites by its residents).
+- `area`: the area a row denotes (indicators/engine.py `_AreaPart`): its numerator counts
+  the visits at the scope's sites by residents of the area, its denominator sums the
+  population over the area's municipalities.
 
 Pages, the API, exports and dashboards read this registry; none of them computes an
 indicator on its own.
@@ -281,11 +282,7 @@ INDICATORS: dict[str, Indicator] = {
             "its inhabitants. Only given where a row is an area: the total for a region or "
             "municipality, and rows by municipality.",
             kind="rate",
-            numerator=Measure(
-                "visits_by_residents",
-                "area",
-                lambda p: Sum(p("visits_by_residents"), default=0),
-            ),
+            numerator=Measure("visits_by_residents", "area", lambda p: Count(p("pk"))),
             denominator=Measure("population", "area", lambda p: Sum(p("population"))),
             per=1000,
         ),

@@ -1,38 +1,44 @@
-"""Computes every available indicator for a scope and period, optionally broken down, in the
-database: one aggregate query per source for the total and one per source for the rows,
-whatever the amount of data. Pages, the API, exports and dashboards all call `compute()`.
+"""Computes every available indicator for a scope and period, optionally broken down by one
+or more dimensions (indicators/dimensions.py), in the database: a fixed number of aggregate
+queries whatever the amount of data. Visit and help-item measures are read from the rollups
+(indicators/rollups.py); the same aggregates over the visit tables are the oracle tests
+compare them with. Pages, the API, exports and dashboards all call `compute()`.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, When
-from django.utils.translation import get_language
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import Combinable
 from django.utils.translation import gettext as _
 
-from indicators.aggregates import median_of_counts
+from indicators.aggregates import medians_of_buckets
 from indicators.definitions import INDICATORS, Measure, Path, measures_by_source
-from indicators.models import Grain, Rollup, RollupHistogram
-from indicators.sources import (
+from indicators.dimensions import (
     DIMENSIONS,
-    ROLLUP_GROUPINGS,
-    ROOT,
-    SOURCES,
+    GROUP_BY_CHOICES,
+    MUNICIPALITY,
+    RESIDENT,
     Dimension,
-    Period,
-    RollupGrouping,
-    Source,
+    Grouping,
+    KeyedDimension,
+    SiteDayDimension,
+    TimeDimension,
 )
+from indicators.models import Grain, Rollup, RollupHistogram
+from indicators.sources import ROLLUP_ROW, ROOT, SOURCES, Selection, SiteDay, Source, visits_in
 from organisations.models import Municipality, Organisation, Site
+from visits.models import Visit
 
-GROUP_BY_CHOICES: tuple[str, ...] = tuple(DIMENSIONS)
+__all__ = ["GROUP_BY_CHOICES", "GroupByError", "StatsTable", "compute"]
 
 FOREIGN_VISITS = "_foreign_visits"
 NUMERATORS = "_numerators"
@@ -48,7 +54,9 @@ class GroupByError(ValueError):
 class StatsTable:
     """Indicator values per row and for the total.
 
-    Each row is `{"key", "label", <code>: value, …}`; the total has no key or label. Fields
+    Each row is `{"key", "label", <code>: value, …}`, key and label strings when grouped by
+    one dimension and tuples (one part per dimension) when by several; the total has no key
+    or label. Fields
     starting with an underscore are private to suppression and must not be published:
     `_foreign_visits` (visits at sites the caller does not own), `_numerators` and
     `_denominators` (per share, mean, median and rate code)."""
@@ -68,124 +76,174 @@ def _public(cells: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in cells.items() if not name.startswith("_")}
 
 
+GroupBy = str | Sequence[str] | None
+# A row's key: one formatted key per dimension grouped by.
+RowKey = tuple[str, ...]
+
+
 def compute(
     *,
     sites: QuerySet[Site] | Iterable[Site],
     date_from: datetime.date,
     date_to: datetime.date,
-    group_by: str | None,
+    group_by: GroupBy,
     area_municipalities: QuerySet[Municipality] | None = None,
     owned_organisations: QuerySet[Organisation] | Iterable[Organisation] | None = None,
     from_rollups: bool = True,
 ) -> StatsTable:
     """All indicators at `sites` from `date_from` to `date_to` (both inclusive, Swedish
-    time), for the whole scope and, with `group_by`, per key. `area_municipalities` is the
-    area the total denotes (for visits per 1,000 inhabitants); `owned_organisations` are
-    the caller's, whose data needs no suppression (None: the caller owns nothing).
+    time), for the whole scope and, with `group_by`, per key: one dimension's code (rows
+    keyed and labelled by a string) or several (rows keyed and labelled by a tuple, e.g.
+    `("municipality", "month")`). `area_municipalities` is the area the total denotes (for
+    visits per 1,000 inhabitants); `owned_organisations` are the caller's, whose data needs
+    no suppression (None: the caller owns nothing).
 
     The visit and help-item measures are read from the rollups, which every write keeps
-    exact; `from_rollups=False` computes them from the visit tables instead (the same aggregates:
-    tests compare the two)."""
-    dimension = _dimension(group_by)
+    exact; `from_rollups=False` computes them from the visit tables instead (the same
+    aggregates: tests compare the two)."""
+    dimensions = _dimensions(group_by)
     if date_from > date_to:
         raise ValueError(_("The start date must not be after the end date."))
     site_ids = _site_ids(sites)
-    period = Period(
+    selection = Selection(
         sites=Site.objects.filter(pk__in=site_ids),
         site_ids=site_ids,
         date_from=date_from,
         date_to=date_to,
         area_municipalities=area_municipalities,
-        from_rollups=from_rollups,
     )
     measures = _measures_by_source(owned_organisations)
     parts = _parts(
-        period, measures, from_rollups=from_rollups, owned=_owned_pks(owned_organisations)
+        selection, measures, from_rollups=from_rollups, owned=_owned_pks(owned_organisations)
     )
 
     total: dict[str, Any] = {}
-    keyed: dict[str, dict[str, Any]] = {}
-    labels: dict[str, str] = {}
+    keyed: dict[RowKey, dict[str, Any]] = {}
     # Visits come first and define the rows: every other part's rows belong to a key some
     # visit has (help items of visits, staffed hours and residents where visits are).
     for index, part in enumerate(parts):
         part_total = part.total()
         total.update(part_total)
-        if dimension is None:
+        if not dimensions:
             continue
-        grouped = part.grouped(dimension)
+        grouped = part.grouped(dimensions)
         if index == 0:
-            for key, entry in (grouped or {}).items():
-                keyed[key] = dict(entry["values"])
-                labels[key] = entry["label"]
+            keyed = {key: dict(values) for key, values in (grouped or {}).items()}
         elif grouped is None:
-            # Not tied to this dimension: every row gets the scope's value, or nothing.
+            # Not tied to these dimensions: every row gets the scope's value, or nothing.
             fill = part_total if part.ungrouped == "total" else dict.fromkeys(part.measures)
             for values in keyed.values():
                 values.update(fill)
         else:
-            missing = dict.fromkeys(part.measures)
             for key, values in keyed.items():
-                values.update(grouped[key]["values"] if key in grouped else missing)
+                values.update(grouped[key] if key in grouped else part.missing(key))
 
+    labels = _labels(dimensions, keyed)
+    single = isinstance(group_by, str)
     rows = [
-        {"key": key, "label": labels[key], **_indicator_values(keyed[key])} for key in sorted(keyed)
+        {
+            "key": key[0] if single else key,
+            "label": labels[key][0] if single else labels[key],
+            **_indicator_values(keyed[key]),
+        }
+        for key in sorted(keyed)
     ]
-    return StatsTable(rows=rows, total=_indicator_values(total), group_by=group_by)
+    return StatsTable(
+        rows=rows,
+        total=_indicator_values(total),
+        group_by=group_by if group_by is None or single else ",".join(group_by),
+    )
+
+
+def _labels(dimensions: list[Dimension], keyed: dict[RowKey, Any]) -> dict[RowKey, RowKey]:
+    """Each row's label per dimension, in the active language (a query per dimension
+    whose labels live in a table)."""
+    by_dimension = [
+        dimension.labels({key[index] for key in keyed})
+        for index, dimension in enumerate(dimensions)
+    ]
+    return {
+        key: tuple(labels.get(part, part) for labels, part in zip(by_dimension, key, strict=True))
+        for key in keyed
+    }
+
+
+def _nothing(measures: dict[str, Measure]) -> Callable[[RowKey], dict[str, Any]]:
+    return lambda key: dict.fromkeys(measures)
 
 
 @dataclass(frozen=True)
 class _Part:
-    """Some of the measures, and how to read them for the total and per key (`grouped`
-    gives None when these rows are not tied to the dimension)."""
+    """Some of the measures, and how to read them for the total and per row key (`grouped`
+    gives None when these rows are not tied to the dimensions; `missing` gives what a row
+    the part has no rows for gets)."""
 
     measures: dict[str, Measure]
     total: Callable[[], dict[str, Any]]
-    grouped: Callable[[Dimension], dict[str, dict[str, Any]] | None]
+    grouped: Callable[[list[Dimension]], dict[RowKey, dict[str, Any]] | None]
+    missing: Callable[[RowKey], dict[str, Any]]
     ungrouped: str = "null"
 
 
 def _parts(
-    period: Period,
+    selection: Selection,
     measures: dict[str, dict[str, Measure]],
     *,
     from_rollups: bool,
     owned: QuerySet | list[Any] | None,
 ) -> list[_Part]:
-    def from_source(name: str, source_measures: dict[str, Measure]) -> _Part:
-        source = SOURCES[name]
+    def from_source(name: str) -> _Part:
+        source, source_measures = SOURCES[name], measures[name]
         return _Part(
             measures=source_measures,
-            total=lambda: _total(source, period, source_measures),
-            grouped=lambda dimension: _grouped(source, dimension, period, source_measures),
+            total=lambda: _total(source, selection, source_measures),
+            grouped=lambda dimensions: _grouped(source, dimensions, selection, source_measures),
+            missing=_nothing(source_measures),
             ungrouped=source.ungrouped,
         )
 
+    rest = [name for name in measures if name not in ("visit", "help_item", "area")]
+    area = (
+        [_AreaPart(selection, measures["area"], from_rollups).part()] if "area" in measures else []
+    )
     if not from_rollups:
-        return [from_source(name, source_measures) for name, source_measures in measures.items()]
+        visit_data = [from_source(name) for name in ("visit", "help_item") if name in measures]
+        return [*visit_data, *area, *(from_source(name) for name in rest)]
     rolled = {**measures["visit"], **measures.get("help_item", {})}
-    rest = [name for name in measures if name not in ("visit", "help_item")]
-    histograms = _Histograms(period)
+    histograms = _Histograms(selection)
     return [
         _Part(
             measures=rolled,
-            total=lambda: _rollup_total(period, rolled, owned, histograms),
-            grouped=lambda dimension: _rollup_grouped(period, dimension, rolled, owned, histograms),
+            total=lambda: _rollup_total(selection, rolled, owned, histograms),
+            grouped=lambda dimensions: _rollup_grouped(
+                selection, dimensions, rolled, owned, histograms
+            ),
+            missing=_nothing(rolled),
         ),
-        *(from_source(name, measures[name]) for name in rest),
+        *area,
+        *(from_source(name) for name in rest),
     ]
 
 
-def _dimension(group_by: str | None) -> Dimension | None:
+def _dimensions(group_by: GroupBy) -> list[Dimension]:
     if group_by is None:
-        return None
-    try:
-        return DIMENSIONS[group_by]
-    except KeyError:
+        return []
+    codes = [group_by] if isinstance(group_by, str) else list(group_by)
+    public = [code for code, dimension in DIMENSIONS.items() if dimension.public]
+    unknown = [code for code in codes if code not in public]
+    if unknown or not codes:
         raise GroupByError(
             _("Unknown group_by %(value)r; choose one of: %(choices)s.")
-            % {"value": group_by, "choices": ", ".join(GROUP_BY_CHOICES)}
-        ) from None
+            % {"value": ",".join(unknown), "choices": ", ".join(public)}
+        )
+    dimensions = [DIMENSIONS[code] for code in codes]
+    if len(set(codes)) < len(codes) or sum(d.keyed for d in dimensions) > 1:
+        # The rollups keep rows per key of one dimension, not per pair of keys.
+        raise GroupByError(
+            _("Combine at most one of %(keyed)s with month, week, site and municipality.")
+            % {"keyed": ", ".join(code for code in public if DIMENSIONS[code].keyed)}
+        )
+    return dimensions
 
 
 def _site_ids(sites: QuerySet[Site] | Iterable[Site]) -> tuple[int, ...]:
@@ -247,57 +305,53 @@ def _unaliased(row: dict[str, Any]) -> dict[str, Any]:
     return {name.removeprefix("m_"): value for name, value in row.items()}
 
 
-def _total(source: Source, period: Period, measures: dict[str, Measure]) -> dict[str, Any]:
-    queryset = source.queryset(period)
+def _total(source: Source, selection: Selection, measures: dict[str, Measure]) -> dict[str, Any]:
+    queryset = source.queryset(selection)
     if queryset is None:
         return dict.fromkeys(measures)
     return _unaliased(queryset.order_by().aggregate(**_aggregates(measures, ROOT)))
 
 
+def _key_names(dimensions: list[Dimension]) -> list[str]:
+    return [f"row_key_{index}" for index in range(len(dimensions))]
+
+
+def _row_key(row: dict[str, Any], dimensions: list[Dimension]) -> RowKey:
+    """The row's formatted key, taking the key columns out of `row`."""
+    return tuple(
+        dimension.format_key(row.pop(name))
+        for name, dimension in zip(_key_names(dimensions), dimensions, strict=True)
+    )
+
+
 def _grouped(
-    source: Source, dimension: Dimension, period: Period, measures: dict[str, Measure]
-) -> dict[str, dict[str, Any]] | None:
-    """{key: {"label": …, "values": {alias: value}}}, or None when the source has no
-    grouping for the dimension."""
-    grouping = source.groupings.get(dimension.code)
+    source: Source, dimensions: list[Dimension], selection: Selection, measures: dict[str, Measure]
+) -> dict[RowKey, dict[str, Any]] | None:
+    """{row key: {measure: value}} from the source's rows, or None when its rows are not
+    tied to the dimensions (staffed hours by age band)."""
+    keyed = [dimension for dimension in dimensions if isinstance(dimension, KeyedDimension)]
+    grouping = keyed[0].grouping(source.name) if keyed else Grouping(key=lambda: Value(""))
     if grouping is None:
         return None
-    queryset = (grouping.queryset or source.queryset)(period)
+    queryset = (grouping.queryset or source.queryset)(selection)
     if queryset is None:
         return None
-    queryset = queryset.order_by().annotate(row_key=grouping.key())
+    site_day = source.site_day_via(grouping.path)
+    keys = {
+        name: dimension.key(site_day) if isinstance(dimension, SiteDayDimension) else grouping.key()
+        for name, dimension in zip(_key_names(dimensions), dimensions, strict=True)
+    }
+    queryset = queryset.order_by().annotate(**keys)
     if grouping.skip_null_keys:
-        queryset = queryset.filter(row_key__isnull=False)
-    result = (
-        queryset.values("row_key", **_label_columns(grouping.labels))
-        .annotate(**_aggregates(measures, grouping.path))
-        .order_by()
-    )
-    return _by_key(result, dimension)
-
-
-def _label_columns(labels: tuple[str, str] | None) -> dict[str, F]:
-    return {"row_label_sv": F(labels[0]), "row_label_en": F(labels[1])} if labels else {}
-
-
-def _by_key(result: Iterable[dict[str, Any]], dimension: Dimension) -> dict[str, dict[str, Any]]:
-    """{key: {"label": …, "values": {measure: value}}} from grouped rows with `row_key` and,
-    where the query has them, label columns; otherwise the dimension labels the key."""
-    english = _english()
-    grouped: dict[str, dict[str, Any]] = {}
-    for row in result:
-        key = dimension.format_key(row.pop("row_key"))
-        if "row_label_sv" in row:
-            label_sv, label_en = row.pop("row_label_sv"), row.pop("row_label_en")
-            label = label_en if english else label_sv
-        else:
-            label = dimension.label(key) if dimension.label else key
-        grouped[key] = {"label": label, "values": _unaliased(row)}
-    return grouped
-
-
-def _english() -> bool:
-    return (get_language() or "sv").startswith("en")
+        queryset = queryset.filter(
+            **{
+                f"{name}__isnull": False
+                for name, d in zip(keys, dimensions, strict=True)
+                if d.keyed
+            }
+        )
+    result = queryset.values(*keys).annotate(**_aggregates(measures, grouping.path)).order_by()
+    return {_row_key(row, dimensions): _unaliased(row) for row in result}
 
 
 def _rollup_sums(
@@ -315,12 +369,12 @@ def _rollup_sums(
     return sums
 
 
-def _rollup_rows(period: Period, dimension: str, *, days_only: bool = False) -> QuerySet:
+def _rollup_rows(selection: Selection, dimension: str, *, days_only: bool = False) -> QuerySet:
     return (
         Rollup.objects.covering(
-            sites=period.site_ids,
-            date_from=period.date_from,
-            date_to=period.date_to,
+            sites=selection.site_ids,
+            date_from=selection.date_from,
+            date_to=selection.date_to,
             days_only=days_only,
         )
         .filter(dimension=dimension)
@@ -329,86 +383,181 @@ def _rollup_rows(period: Period, dimension: str, *, days_only: bool = False) -> 
 
 
 def _rollup_total(
-    period: Period,
+    selection: Selection,
     measures: dict[str, Measure],
     owned: QuerySet | list[Any] | None,
     histograms: _Histograms,
 ) -> dict[str, Any]:
-    total = _unaliased(_rollup_rows(period, "").aggregate(**_rollup_sums(measures, owned)))
+    total = _unaliased(_rollup_rows(selection, "").aggregate(**_rollup_sums(measures, owned)))
     for name in _median_names(measures):
         buckets = (
             histograms.rows("", name, days_only=False, per_site=False)
             .values("value")
             .annotate(n=histograms.count())
-            .order_by("value")
         )
-        total[name] = median_of_counts((row["value"], row["n"]) for row in buckets)
+        total[name] = next(medians_of_buckets(buckets, []), ((), None))[1]
     return total
 
 
+@dataclass(frozen=True)
+class _RollupReading:
+    """Which rollup rows serve a breakdown and their key columns: the rows of its keyed
+    dimension (the plain site-day rows when it has none)."""
+
+    dimension: str
+    keys: dict[str, Combinable]
+    days_only: bool
+    per_site: bool
+
+    @classmethod
+    def of(cls, dimensions: list[Dimension]) -> _RollupReading:
+        site_day = [d for d in dimensions if isinstance(d, SiteDayDimension)]
+        keyed = [d.code for d in dimensions if not isinstance(d, SiteDayDimension)]
+        return cls(
+            dimension=keyed[0] if keyed else "",
+            keys={
+                name: d.key(ROLLUP_ROW) if isinstance(d, SiteDayDimension) else F("key")
+                for name, d in zip(_key_names(dimensions), dimensions, strict=True)
+            },
+            days_only=any(d.days_only for d in site_day),
+            per_site=any(d.per_site for d in site_day),
+        )
+
+
 def _rollup_grouped(
-    period: Period,
-    dimension: Dimension,
+    selection: Selection,
+    dimensions: list[Dimension],
     measures: dict[str, Measure],
     owned: QuerySet | list[Any] | None,
     histograms: _Histograms,
-) -> dict[str, dict[str, Any]]:
-    grouping = ROLLUP_GROUPINGS[dimension.code]
-    rows = _rollup_rows(period, grouping.dimension, days_only=grouping.days_only)
-    result = rows.values(row_key=grouping.key(), **_label_columns(grouping.labels)).annotate(
-        **_rollup_sums(measures, owned)
-    )
-    grouped = _by_key(result, dimension)
+) -> dict[RowKey, dict[str, Any]]:
+    reading = _RollupReading.of(dimensions)
+    rows = _rollup_rows(selection, reading.dimension, days_only=reading.days_only)
+    result = rows.values(**reading.keys).annotate(**_rollup_sums(measures, owned))
+    grouped = {_row_key(row, dimensions): _unaliased(row) for row in result}
     for name in _median_names(measures):
         buckets = (
             histograms.rows(
-                grouping.dimension,
-                name,
-                days_only=grouping.days_only,
-                per_site=grouping.per_site,
+                reading.dimension, name, days_only=reading.days_only, per_site=reading.per_site
             )
-            .values("value", row_key=grouping.key())
+            .values("value", **reading.keys)
             .annotate(n=histograms.count())
-            .order_by("row_key", "value")
         )
-        by_key: dict[str, list[tuple[int, int]]] = {}
-        for row in buckets:
-            by_key.setdefault(dimension.format_key(row["row_key"]), []).append(
-                (row["value"], row["n"])
-            )
-        for key, entry in grouped.items():
-            entry["values"][name] = median_of_counts(by_key.get(key, []))
-    _label_from_code_list(grouped, grouping)
+        medians = {
+            _row_key(dict(zip(reading.keys, key, strict=True)), dimensions): median
+            for key, median in medians_of_buckets(buckets, list(reading.keys))
+        }
+        for key, values in grouped.items():
+            values[name] = medians.get(key)
     return grouped
 
 
-def _label_from_code_list(grouped: dict[str, dict[str, Any]], grouping: RollupGrouping) -> None:
-    """Rollup keys are codes: their labels come from the code list they belong to."""
-    if grouping.code_list is None:
-        return
-    english = _english()
-    entries = grouping.code_list.objects.filter(pk__in=list(grouped)).values_list(
-        "pk", "label_sv", "label_en"
-    )
-    for code, label_sv, label_en in entries:
-        grouped[code]["label"] = (label_en if english else label_sv) or code
+class _AreaPart:
+    """Visits per 1,000 inhabitants: the visits at the scope's sites by residents of an
+    area, and the area's population. The total's area is the scope's (a region or a
+    municipality; sites and organisations are no area); a row is an area where it is one
+    municipality, alone or in a month or week (open data's rows). Other rows are no area."""
+
+    def __init__(self, selection: Selection, measures: dict[str, Measure], from_rollups: bool):
+        self.selection = selection
+        self.measures = measures
+        self.from_rollups = from_rollups
+        # Of the last breakdown read: the areas' populations by code, and where the
+        # municipality sits in a row key (None: every row is the total's area).
+        self.populations: dict[str, int] = {}
+        self.place: int | None = None
+
+    def part(self) -> _Part:
+        return _Part(
+            measures=self.measures, total=self.total, grouped=self.grouped, missing=self.missing
+        )
+
+    def total(self) -> dict[str, Any]:
+        if self.selection.area_municipalities is None:
+            return dict.fromkeys(self.measures)
+        values = self._read([], self.selection.area_municipalities)
+        return values.get((), self.missing(()))
+
+    def grouped(self, dimensions: list[Dimension]) -> dict[RowKey, dict[str, Any]] | None:
+        others = [d for d in dimensions if d is not MUNICIPALITY]
+        if len(others) == len(dimensions) or any(not isinstance(d, TimeDimension) for d in others):
+            return None
+        areas = Municipality.objects.filter(pk__in=self.selection.sites.values("municipality"))
+        return self._read(dimensions, areas)
+
+    def missing(self, key: RowKey) -> dict[str, Any]:
+        """A row without residents' visits: none, and its area's population."""
+        if self.place is None:
+            population = sum(self.populations.values()) if self.populations else None
+        else:
+            population = self.populations.get(key[self.place])
+        return {"visits_by_residents": 0, "population": population}
+
+    def _read(
+        self, dimensions: list[Dimension], areas: QuerySet[Municipality]
+    ) -> dict[RowKey, dict[str, Any]]:
+        self.place = dimensions.index(MUNICIPALITY) if MUNICIPALITY in dimensions else None
+        self.populations = {
+            row["code"]: row["population"]
+            for row in areas.order_by()
+            .values("code")
+            .annotate(population=self.measures["population"].expression(ROOT))
+        }
+        times = [d for d in dimensions if d is not MUNICIPALITY]
+        counts: dict[RowKey, int] = defaultdict(int)
+        for row in self._residents(times):
+            resident, count = row.pop("resident"), row.pop("count")
+            if resident not in self.populations:
+                continue
+            time_key = iter(_row_key(row, times))
+            key = tuple(resident if d is MUNICIPALITY else next(time_key) for d in dimensions)
+            counts[key] += count
+        return {
+            key: {**self.missing(key), "visits_by_residents": count}
+            for key, count in counts.items()
+        }
+
+    def _residents(self, times: list[Dimension]) -> QuerySet:
+        """Visits by residents of the areas, per municipality of residence and time key."""
+        codes = list(self.populations)
+        if self.from_rollups:
+            days_only = any(isinstance(d, SiteDayDimension) and d.days_only for d in times)
+            # Every resident's rows, the areas' picked below: a `key IN (...)` beside the
+            # sites' list made PostgreSQL look up each pair of site and key (bench/RESULTS.md).
+            rows = _rollup_rows(self.selection, RESIDENT.code, days_only=days_only).filter(
+                source="visit"
+            )
+            row, resident, count = ROLLUP_ROW, F("key"), Sum("visits")
+        else:
+            rows = Visit.objects.filter(
+                visits_in(self.selection), visitor_municipality__code__in=codes
+            )
+            row = SiteDay.of_visit(ROOT)
+            resident = F("visitor_municipality__code")
+            count = self.measures["visits_by_residents"].expression(ROOT)
+        keys = {
+            name: d.key(row)
+            for name, d in zip(_key_names(times), times, strict=True)
+            if isinstance(d, SiteDayDimension)
+        }
+        return rows.order_by().values(resident=resident, **keys).annotate(count=count)
 
 
 class _Histograms:
-    """Reads histogram rows for a period. Whole months of a region whose sites are (nearly)
+    """Reads histogram rows for a selection. Whole months of a region whose sites are (nearly)
     all in scope come from the region's rows, minus the rows of its sites out of scope:
     counts subtract exactly, and a region row stands for a value at every site at once."""
 
-    def __init__(self, period: Period) -> None:
-        self.period = period
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
 
     def rows(self, dimension: str, measure: str, *, days_only: bool, per_site: bool) -> QuerySet:
         month_sites = None if per_site else self._month_sites
         return (
             RollupHistogram.objects.covering(
-                sites=self.period.site_ids,
-                date_from=self.period.date_from,
-                date_to=self.period.date_to,
+                sites=self.selection.site_ids,
+                date_from=self.selection.date_from,
+                date_to=self.selection.date_to,
                 days_only=days_only,
                 month_sites=month_sites,
             )
@@ -428,7 +577,7 @@ class _Histograms:
 
     @cached_property
     def _plan(self) -> tuple[Q, tuple[int, ...]]:
-        in_scope = set(self.period.site_ids or ())
+        in_scope = set(self.selection.site_ids or ())
         regions_of_scope = Site.objects.filter(pk__in=in_scope).values("municipality__region")
         by_region: dict[int, list[int]] = {}
         for site_id, region_id in Site.objects.filter(

@@ -1,7 +1,7 @@
 """Rollups: the indicator measures summed per site, day (and month), dimension and key, so
 that statistics read thousands of pre-summed rows instead of millions of visits.
 
-The rows are derived data, kept by `indicators.services` with the measures of
+The rows are derived data, kept by `indicators.rollups` with the measures of
 `indicators.definitions` (so each indicator stays defined once): every writer of visits
 applies its change's difference in its own transaction, so the rows always match the
 committed visits and reading them never writes. Nothing else writes these tables.

@@ -106,6 +106,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Lets psycopg keep statements prepared on a connection. Django's cursors bind on the
+    # client and never prepare; only the rollup upkeep's server-binding cursor does
+    # (indicators/rollups.py), for the two dozen small statements every write runs. A
+    # connection pooler in front of PostgreSQL must then keep a client on one server
+    # connection per session, or support prepared statements (PgBouncer 1.21+).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from indicators.services import rollup_add
+from indicators.rollups import rollup_add
 from organisations.models import Membership, Municipality, Organisation, Region, Site
 from visits.models import (
     AgeBand,

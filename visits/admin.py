@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
-from indicators.services import rollup_add, rollup_subtract
+from indicators.rollups import rollup_add, rollup_subtract
 from visits.models import (
     AgeBand,
     Barrier,
@@ -14,6 +17,7 @@ from visits.models import (
     StaffedHours,
     Visit,
 )
+from visits.records import HELP_ITEMS, plain_values, visit_record_errors
 
 
 class TaxonomyAdmin(admin.ModelAdmin):
@@ -39,9 +43,44 @@ class EServiceAdmin(TaxonomyAdmin):
     search_fields = ["code", "label_sv", "label_en", "keywords"]
 
 
+class VisitAdminForm(forms.ModelForm):
+    """The admin writes visits directly rather than through visits.services, so its form runs
+    the rules of a visit record itself (visits.records). A field that breaks one is left out of
+    the model's own validation after it, so no message is given twice."""
+
+    def clean(self):
+        cleaned = super().clean()
+        values = plain_values(cleaned)
+        if "barriers" in cleaned:
+            values["barriers"] = [barrier.pk for barrier in cleaned["barriers"]]
+        for field, errors in visit_record_errors(values).items():
+            self.add_error(field, errors)
+        return cleaned
+
+
+class HelpItemFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return  # the rows' own errors first
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        help_items = [(row["service"].pk, row["mode"].pk, row["outcome"].pk) for row in kept]
+        errors = visit_record_errors({"help": help_items})
+        if errors:
+            raise ValidationError(errors["help"])
+
+
 class HelpItemInline(admin.TabularInline):
     model = HelpItem
+    formset = HelpItemFormSet
     extra = 0
+    # As many rows as a visit may have errands: one to start with, and no more than allowed.
+    min_num = HELP_ITEMS.low
+    max_num = HELP_ITEMS.high
 
 
 @admin.register(Visit)
@@ -50,6 +89,7 @@ class VisitAdmin(admin.ModelAdmin):
     list_filter = ["source", "channel", "site"]
     list_select_related = ["site", "channel"]
     date_hierarchy = "started_at"
+    form = VisitAdminForm
     inlines = [HelpItemInline]
     raw_id_fields = ["staff", "created_by", "updated_by"]
     readonly_fields = ["created_at", "updated_at"]

@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from indicators.services import rollup_rebuild
+from indicators.rollups import rollup_rebuild
 from organisations.models import Membership, Municipality, Organisation, Region, Site
 from visits.models import HelpItem, StaffedHours, Visit
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Municipality
@@ -18,6 +19,7 @@ from visits.models import (
     Outcome,
     Visit,
 )
+from visits.records import CONFIDENCE, DURATION_MIN, PARTICIPANTS, Limit
 from visits.services import HelpItemInput
 
 DEFAULT_DURATION_MIN = 15
@@ -38,11 +40,20 @@ DETAIL_COLUMNS = (
     ("channel", "gender", "first_visit", "barriers", "confidence_before", "confidence_after"),
 )
 
+
+def _with_limit(message: str, limit: Limit) -> str:
+    return message % {"low": limit.low, "high": limit.high}
+
+
+# A message with a record's limit in it (visits.records), translated when it is shown.
+with_limit = lazy(_with_limit, str)
+
 # Every message names its field, so that the error summary at the top of the page says what
 # to correct without the generic "This field is required." Django replaces the message of a
-# failed check whose code is listed here, the model's validators included.
-DURATION_RANGE = _("Enter a duration from 1 to 600 minutes.")
-PARTICIPANTS_RANGE = _("Enter from 1 to 500 participants.")
+# failed check whose code is listed here, the model's validators included. A number out of
+# range is told the whole range, whichever end it missed.
+DURATION_RANGE = with_limit(_("Enter a duration from %(low)d to %(high)d minutes."), DURATION_MIN)
+PARTICIPANTS_RANGE = with_limit(_("Enter from %(low)d to %(high)d participants."), PARTICIPANTS)
 VISIT_ERROR_MESSAGES = {
     "started_at": {
         "required": _("Enter when the visit started."),
@@ -84,10 +95,14 @@ VISIT_ERROR_MESSAGES = {
         "invalid_pk_value": _("Choose the barriers shown."),
     },
     "confidence_before": {
-        "invalid_choice": _("Choose confidence before from 1 to 5, or Not asked."),
+        "invalid_choice": with_limit(
+            _("Choose confidence before from %(low)d to %(high)d, or Not asked."), CONFIDENCE
+        ),
     },
     "confidence_after": {
-        "invalid_choice": _("Choose confidence after from 1 to 5, or Not asked."),
+        "invalid_choice": with_limit(
+            _("Choose confidence after from %(low)d to %(high)d, or Not asked."), CONFIDENCE
+        ),
     },
     "note": {
         "max_length": _("Keep the note to at most %(limit_value)d characters."),
@@ -102,6 +117,11 @@ class FirstVisitWidget(forms.RadioSelect):
         return [{True: "true", False: "false"}.get(value, "unknown")]
 
 
+CONFIDENCE_CHOICES = [("", _("Not asked"))] + [
+    (n, str(n)) for n in range(CONFIDENCE.low, CONFIDENCE.high + 1)
+]
+
+
 class VisitForm(forms.ModelForm):
     first_visit = forms.NullBooleanField(
         label=_("First visit"),
@@ -111,19 +131,19 @@ class VisitForm(forms.ModelForm):
         ),
     )
     confidence_before = forms.TypedChoiceField(
-        label=_("Confidence before (1–5)"),
+        label=with_limit(_("Confidence before (%(low)d–%(high)d)"), CONFIDENCE),
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", _("Not asked"))] + [(n, str(n)) for n in range(1, 6)],
+        choices=CONFIDENCE_CHOICES,
         widget=forms.RadioSelect,
     )
     confidence_after = forms.TypedChoiceField(
-        label=_("Confidence after (1–5)"),
+        label=with_limit(_("Confidence after (%(low)d–%(high)d)"), CONFIDENCE),
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", _("Not asked"))] + [(n, str(n)) for n in range(1, 6)],
+        choices=CONFIDENCE_CHOICES,
         widget=forms.RadioSelect,
     )
 
@@ -149,13 +169,14 @@ class VisitForm(forms.ModelForm):
             "started_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
-            "duration_min": forms.NumberInput(attrs={"min": 1, "max": 600, "inputmode": "numeric"}),
-            "participants": forms.NumberInput(attrs={"min": 1, "max": 500, "inputmode": "numeric"}),
+            "duration_min": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "participants": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "channel": forms.RadioSelect,
             "age_band": forms.RadioSelect,
             "gender": forms.RadioSelect,
             "barriers": forms.CheckboxSelectMultiple,
-            "note": forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+            # Django gives it maxlength from the model field (NOTE_MAX_LENGTH).
+            "note": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -171,9 +192,9 @@ class VisitForm(forms.ModelForm):
         self.fields["visitor_municipality"].empty_label = _("Unknown")
         self.fields["gender"].choices = Visit.Gender.choices
         # Django's number widget takes its min from the model field (0 for positive
-        # integers); the browser should know the real lower bound.
-        self.fields["duration_min"].widget.attrs["min"] = 1
-        self.fields["participants"].widget.attrs["min"] = 1
+        # integers); the browser should know the record's real bounds.
+        for name, limit in (("duration_min", DURATION_MIN), ("participants", PARTICIPANTS)):
+            self.fields[name].widget.attrs.update(min=limit.low, max=limit.high)
         for name, messages in VISIT_ERROR_MESSAGES.items():
             self.fields[name].error_messages.update(messages)
         if visit is None:

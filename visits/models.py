@@ -1,18 +1,21 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from servicecenter.personal_data import validate_no_personal_data
 from visits.querysets import EServiceQuerySet, TaxonomyQuerySet, VisitQuerySet
-
-NOTE_MAX_LENGTH = 500
-CONFIDENCE_RANGE = [MinValueValidator(1), MaxValueValidator(5)]
+from visits.records import (
+    CONFIDENCE,
+    DURATION_MIN,
+    NOTE_MAX_LENGTH,
+    NOTE_VALIDATORS,
+    PARTICIPANTS,
+    Gender,
+)
 
 
 class TaxonomyEntry(models.Model):
@@ -108,13 +111,11 @@ class Language(TaxonomyEntry):
 
 class Visit(models.Model):
     """One visit, or one group session, at a site. Anonymous by construction: nothing here
-    identifies the visitor, and the note is checked for personal data before it is saved."""
+    identifies the visitor, and the note is checked for personal data before it is saved.
+    What its values may be (limits, choices, the note's rules) is declared in visits.records,
+    which every road to the database checks with."""
 
-    class Gender(models.TextChoices):
-        WOMAN = "woman", _("Woman")
-        MAN = "man", _("Man")
-        OTHER = "other", _("Other")
-        UNSTATED = "unstated", _("Not stated")
+    Gender = Gender  # declared with the record's other rules
 
     class Source(models.TextChoices):
         COUNTER = "counter", _("Counter")
@@ -139,12 +140,12 @@ class Visit(models.Model):
     )
     started_at = models.DateTimeField(_("started at"))
     duration_min = models.PositiveSmallIntegerField(
-        _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(600)]
+        _("duration (minutes)"), validators=DURATION_MIN.validators
     )
     participants = models.PositiveSmallIntegerField(
         _("participants"),
         default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        validators=PARTICIPANTS.validators,
         help_text=_("More than one for a group session, such as a course or a workshop."),
     )
     channel = models.ForeignKey(
@@ -173,16 +174,16 @@ class Visit(models.Model):
         Barrier, blank=True, related_name="visits", verbose_name=_("barriers")
     )
     confidence_before = models.PositiveSmallIntegerField(
-        _("confidence before"), null=True, blank=True, validators=CONFIDENCE_RANGE
+        _("confidence before"), null=True, blank=True, validators=CONFIDENCE.validators
     )
     confidence_after = models.PositiveSmallIntegerField(
-        _("confidence after"), null=True, blank=True, validators=CONFIDENCE_RANGE
+        _("confidence after"), null=True, blank=True, validators=CONFIDENCE.validators
     )
     note = models.CharField(
         _("note"),
         max_length=NOTE_MAX_LENGTH,
         blank=True,
-        validators=[validate_no_personal_data],
+        validators=NOTE_VALIDATORS,
         help_text=_("Short and anonymous: no names, personal identity numbers or contact details."),
     )
     source = models.CharField(
@@ -220,25 +221,33 @@ class Visit(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(duration_min__gte=1, duration_min__lte=600),
-                name="visit_duration_1_to_600",
+                condition=models.Q(
+                    duration_min__gte=DURATION_MIN.low, duration_min__lte=DURATION_MIN.high
+                ),
+                name=f"visit_duration_{DURATION_MIN.low}_to_{DURATION_MIN.high}",
             ),
             models.CheckConstraint(
-                condition=models.Q(participants__gte=1, participants__lte=500),
-                name="visit_participants_1_to_500",
+                condition=models.Q(
+                    participants__gte=PARTICIPANTS.low, participants__lte=PARTICIPANTS.high
+                ),
+                name=f"visit_participants_{PARTICIPANTS.low}_to_{PARTICIPANTS.high}",
             ),
             models.CheckConstraint(
                 condition=models.Q(confidence_before__isnull=True)
-                | models.Q(confidence_before__gte=1, confidence_before__lte=5),
-                name="visit_confidence_before_1_to_5",
+                | models.Q(
+                    confidence_before__gte=CONFIDENCE.low, confidence_before__lte=CONFIDENCE.high
+                ),
+                name=f"visit_confidence_before_{CONFIDENCE.low}_to_{CONFIDENCE.high}",
             ),
             models.CheckConstraint(
                 condition=models.Q(confidence_after__isnull=True)
-                | models.Q(confidence_after__gte=1, confidence_after__lte=5),
-                name="visit_confidence_after_1_to_5",
+                | models.Q(
+                    confidence_after__gte=CONFIDENCE.low, confidence_after__lte=CONFIDENCE.high
+                ),
+                name=f"visit_confidence_after_{CONFIDENCE.low}_to_{CONFIDENCE.high}",
             ),
             models.CheckConstraint(
-                condition=models.Q(gender__in=["woman", "man", "other", "unstated"]),
+                condition=models.Q(gender__in=Gender.values),
                 name="visit_gender_valid",
             ),
             models.CheckConstraint(
@@ -247,7 +256,7 @@ class Visit(models.Model):
             ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("note"), NOTE_MAX_LENGTH),
-                name="visit_note_max_500",
+                name=f"visit_note_max_{NOTE_MAX_LENGTH}",
             ),
         ]
 

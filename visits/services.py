@@ -9,15 +9,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record, audit_record_many, audit_scrub_field
-from indicators.services import rollup_add, rollup_change, rollup_subtract
+from indicators.rollups import rollup_add, rollup_change, rollup_subtract
 from organisations.models import Municipality, Site
 from servicecenter.bulk_copy import copy_rows, copy_supported
 from servicecenter.live import broadcast_on_commit, site_group
@@ -33,11 +31,10 @@ from visits.models import (
     Visit,
 )
 from visits.querysets import undo_window
+from visits.records import RecordValues, check_visit_record, plain_values
 
 # SQLite allows about a thousand parameters in one statement.
 PURGE_BATCH = 500
-# A tablet's clock may run a little ahead of the server's.
-CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 # The fields a client reports for a visit; the audit history keeps these plus who served it
 # and where the record came from.
@@ -97,16 +94,20 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
     }
 
 
-def _check_help_items(help_items: Sequence[HelpItemInput]) -> None:
-    if not help_items:
-        raise ValidationError(
-            {"help": _("Add at least one e-service the visitor was helped with.")}
-        )
-
-
-def _check_not_in_future(started_at: datetime.datetime) -> None:
-    if started_at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({"started_at": _("A visit cannot start in the future.")})
+def _check_record(
+    fields: dict[str, Any],
+    *,
+    barriers: Sequence[Barrier] | None = None,
+    help_items: Sequence[HelpItemInput] | None = None,
+) -> None:
+    """The one validation of a visit record (visits.records) over the values a workflow was
+    given; raises ValidationError naming the fields, before anything is written."""
+    values = plain_values(fields)
+    if barriers is not None:
+        values["barriers"] = [barrier.pk for barrier in barriers]
+    if help_items is not None:
+        values["help"] = [(i.service.pk, i.mode.pk, i.outcome.pk) for i in help_items]
+    check_visit_record(values)
 
 
 def _broadcast(visit: Visit, event_type: str) -> None:
@@ -142,8 +143,20 @@ def visit_log(
 ) -> Visit:
     """Record one visit with its help items. Raises ValidationError and saves nothing when any
     value is out of range or the note holds personal data."""
-    _check_help_items(help_items)
-    _check_not_in_future(started_at)
+    barriers = list(barriers)
+    _check_record(
+        {
+            "started_at": started_at,
+            "duration_min": duration_min,
+            "participants": participants,
+            "gender": gender,
+            "confidence_before": confidence_before,
+            "confidence_after": confidence_after,
+            "note": note,
+        },
+        barriers=barriers,
+        help_items=help_items,
+    )
     visit = Visit(
         site=site,
         staff=staff,
@@ -168,7 +181,7 @@ def visit_log(
         visit.id = visit_id
     visit.full_clean(validate_unique=False)
     visit.save(force_insert=True)
-    visit.barriers.set(list(barriers))
+    visit.barriers.set(barriers)
     HelpItem.objects.bulk_create(
         HelpItem(visit=visit, service=item.service, mode=item.mode, outcome=item.outcome)
         for item in help_items
@@ -194,20 +207,19 @@ def visit_update(
     **fields: Any,
 ) -> Visit:
     """Change a visit's fields (and, when given, its barriers and help items)."""
+    barriers = list(barriers) if barriers is not None else None
+    _check_record(fields, barriers=barriers, help_items=help_items)
     before = visit_snapshot(visit)
     # Its old site, day and categories lose the visit, the new ones gain it.
     with rollup_change(visit_ids=[visit.pk]):
         for name, value in fields.items():
             setattr(visit, name, value)
-        if "started_at" in fields:
-            _check_not_in_future(visit.started_at)
         visit.updated_by = updated_by
         visit.full_clean(validate_unique=False)
         visit.save()
         if barriers is not None:
-            visit.barriers.set(list(barriers))
+            visit.barriers.set(barriers)
         if help_items is not None:
-            _check_help_items(help_items)
             visit.help_items.all().delete()
             HelpItem.objects.bulk_create(
                 HelpItem(visit=visit, service=item.service, mode=item.mode, outcome=item.outcome)
@@ -315,6 +327,23 @@ class VisitRecord:
             **{name: getattr(visit, name) for name in REPORTED_FIELDS},
         )
 
+    def values(self) -> RecordValues:
+        """Its values as visits.records checks them."""
+        return {
+            "started_at": self.started_at,
+            "duration_min": self.duration_min,
+            "participants": self.participants,
+            "channel": self.channel_id,
+            "age_band": self.age_band_id,
+            "gender": self.gender,
+            "language": self.language_id,
+            "barriers": self.barriers,
+            "confidence_before": self.confidence_before,
+            "confidence_after": self.confidence_after,
+            "help": self.help,
+            "note": self.note,
+        }
+
 
 class IngestStatus:
     CREATED = "created"
@@ -415,14 +444,18 @@ def visit_ingest(
     source: str = Visit.Source.API,
     actor=None,
 ) -> list[IngestResult]:
-    """Save validated records that are new; recognise the ones already stored.
+    """Save records that are new; recognise the ones already stored.
 
     The client-chosen id is the idempotency key: a record equal to the stored visit is a
     `duplicate` (nothing changes), a different one with the same id is a `conflict`. Stored
     visits are compared only where they are in `readable`, the visits the caller may read:
     an id taken elsewhere is a `conflict` whatever the content. New records are inserted
     together; if another request inserts one of the same ids meanwhile, the primary key
-    refuses it and each record is retried on its own."""
+    refuses it and each record is retried on its own.
+
+    The caller validates the records first, to word the errors for its audience; the new
+    ones are checked again here against the same rules, and if one is invalid nothing is
+    saved (ValidationError)."""
     stored = _stored_records((record.id for record in records), readable=readable)
     results: list[IngestResult | None] = [None] * len(records)
     fresh: dict[uuid.UUID, int] = {}
@@ -435,6 +468,9 @@ def visit_ingest(
         else:
             fresh[record.id] = index
     new_records = [records[index] for index in fresh.values()]
+    now = timezone.now()  # one clock reading for all: the same verdict, for less
+    for record in new_records:
+        check_visit_record(record.values(), now=now)
     try:
         with transaction.atomic():
             _insert(new_records, source=source, actor=actor)

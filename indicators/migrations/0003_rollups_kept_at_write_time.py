@@ -12,7 +12,7 @@ def rebuild_stale_sites(apps, schema_editor):
     stale_model = apps.get_model("indicators", "StaleSiteDay")
     site_ids = sorted(set(stale_model.objects.values_list("site_id", flat=True)))
     if site_ids:
-        from indicators.services import rollup_rebuild
+        from indicators.rollups import rollup_rebuild
 
         rollup_rebuild(site_ids=site_ids)
 

@@ -192,9 +192,11 @@
 
   function finishTimer(timer) {
     const started = new Date(timer.started);
-    const minutes = Math.max(1, Math.round((Date.now() - timer.started) / 60000));
+    const minutes = Math.round((Date.now() - timer.started) / 60000);
+    // Within the duration field's min and max, which the server sets from the record's limits.
+    const duration = form.querySelector("[name=duration_min]");
     form.querySelector("[name=started_at]").value = siteInputValue(started);
-    form.querySelector("[name=duration_min]").value = String(Math.min(600, minutes));
+    duration.value = String(Math.min(Number(duration.max), Math.max(Number(duration.min), minutes)));
     timerField.value = timer.id;
     status.textContent = strings.finishing;
     render();

@@ -101,48 +101,6 @@ def test_the_indicator_list_names_and_defines_every_indicator(api):
     assert all(entry["definition_sv"] and entry["definition_en"] for entry in body)
 
 
-def test_open_indicators_need_no_key_and_are_suppressed(library_site):
-    visits_at(library_site, 3)
-    visits_at(library_site, 8, day=MARCH + datetime.timedelta(days=31))
-    visits_at(library_site, 12, day=MARCH + datetime.timedelta(days=61))
-    response = APIClient().get(
-        "/api/v1/open/indicators/", {"from": "2026-03-01", "to": "2026-05-31"}
-    )
-    assert response.status_code == 200
-    rows = {row["month"]: row for row in response.json()["rows"]}
-    assert rows["2026-03"]["municipality"] == "2481"
-    assert rows["2026-03"]["visits"] is None  # fewer than 5
-    assert rows["2026-04"]["visits"] is None  # would give March away from the total
-    assert rows["2026-05"]["visits"] == 12
-
-
-def test_open_indicators_come_as_csv_with_the_same_columns(library_site):
-    visits_at(library_site, 6)
-    client = APIClient()
-    params = {"from": "2026-03-01", "to": "2026-03-31"}
-    json_row = client.get("/api/v1/open/indicators/", params).json()["rows"][0]
-    response = client.get("/api/v1/open/indicators/", {**params, "format": "csv"})
-    assert response.headers["Content-Type"].startswith("text/csv")
-    header, line = response.content.decode().strip().splitlines()
-    assert header.split(",") == list(json_row)
-    assert line.startswith("2481,2026-03,6,")
-
-
-def test_open_indicators_filter_by_municipality(library_site):
-    visits_at(library_site, 6)
-    response = APIClient().get(
-        "/api/v1/open/indicators/",
-        {"from": "2026-03-01", "to": "2026-03-31", "municipality": "2421"},
-    )
-    assert response.json()["rows"] == []
-
-
-def test_a_bad_open_data_request_is_answered_in_json_even_when_csv_was_asked():
-    response = APIClient().get("/api/v1/open/indicators/", {"from": "nope", "format": "csv"})
-    assert response.status_code == 400
-    assert response.headers["Content-Type"] == "application/json"
-
-
 def session_for(role: str, site) -> APIClient:
     from tests.factories import MembershipFactory, UserFactory
 

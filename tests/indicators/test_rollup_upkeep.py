@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from indicators.models import Rollup, RollupHistogram
-from indicators.services import rollup_differences
+from indicators.rollups import rollup_differences
 from tests.factories import SiteFactory, UserFactory
 from tests.indicators.factories import local, make_visit
 from visits.models import HelpItem, Visit

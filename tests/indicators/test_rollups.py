@@ -6,19 +6,15 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
-from collections import Counter
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from hypothesis import given
-from hypothesis import strategies as st
 
-from indicators.aggregates import _SqliteMedian, median_of_counts
 from indicators.engine import GROUP_BY_CHOICES, compute
 from indicators.models import Rollup, RollupHistogram
-from indicators.services import (
+from indicators.rollups import (
     ROLLED_SOURCES,
     additive_measures,
     rollup_differences,
@@ -119,12 +115,22 @@ PERIODS = [
 ]
 
 
+# Breakdowns by several dimensions: at most one keyed, with time and place.
+COMBINED = [
+    ("municipality", "month"),
+    ("mode", "month"),
+    ("site", "week"),
+    ("barrier", "month"),
+    ("month", "service", "municipality"),
+]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize(("date_from", "date_to"), PERIODS)
 def test_rollups_give_the_same_statistics_as_the_visit_tables(sites, seed, date_from, date_to):
     random_visits(sites, seed)
     owned = [sites[0].organisation]
-    for group_by in [None, *GROUP_BY_CHOICES]:
+    for group_by in [None, *GROUP_BY_CHOICES, *COMBINED]:
         rolled, exact = both_ways(sites, date_from, date_to, group_by, owned)
         assert rolled.total == exact.total, group_by
         assert rolled.rows == exact.rows, group_by
@@ -149,7 +155,7 @@ def test_rollups_give_the_same_statistics_for_any_part_of_a_region(sites, in_sco
 def test_the_comparison_covers_every_breakdown_with_data(sites):
     # Guards the test above against comparing empty tables.
     random_visits(sites, 1)
-    for group_by in GROUP_BY_CHOICES:
+    for group_by in [*GROUP_BY_CHOICES, *COMBINED]:
         rolled, _exact = both_ways(sites, *PERIODS[2], group_by)
         assert len(rolled.rows) >= 2, group_by
 
@@ -257,16 +263,3 @@ def test_the_rollup_has_a_column_for_every_additive_measure():
     fields = {field.name for field in Rollup._meta.get_fields()}
     keys = {"id", "grain", "dimension", "source", "site", "day", "key"}
     assert fields - keys == measures
-
-
-@given(st.lists(st.integers(min_value=0, max_value=600), min_size=1, max_size=60))
-def test_the_median_of_counted_values_is_the_median_of_the_values(values):
-    reference = _SqliteMedian()
-    for value in values:
-        reference.step(value)
-    assert median_of_counts(sorted(Counter(values).items())) == reference.finalize()
-
-
-def test_the_median_of_nothing_is_null():
-    assert median_of_counts([]) is None
-    assert median_of_counts([(10, 0)]) is None

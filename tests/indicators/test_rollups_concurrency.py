@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from indicators.engine import compute
-from indicators.services import rollup_differences
+from indicators.rollups import rollup_differences
 from organisations.models import Site
 from tests.factories import SiteFactory
 from tests.indicators.factories import local

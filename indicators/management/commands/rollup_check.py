@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.services import rollup_differences
+from indicators.rollups import rollup_differences
 from servicecenter.progress import ProgressBar
 
 

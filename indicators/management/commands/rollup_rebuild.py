@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from indicators.services import rollup_rebuild
+from indicators.rollups import rollup_rebuild
 from servicecenter.progress import ProgressBar
 
 

@@ -24,22 +24,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Max, Min, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from indicators.definitions import Measure, Path, measures_by_source
+from indicators.dimensions import Grouping, keyed_dimensions
 from indicators.models import Grain, Rollup, RollupHistogram
 from indicators.querysets import month_start, next_month
-from indicators.sources import (
-    RESIDENT,
-    SOURCES,
-    Grouping,
-    Period,
-    Source,
-    local_zone,
-)
+from indicators.sources import SOURCES, Selection, Source, local_zone
 from organisations.models import Site
 from visits.models import Visit
 
@@ -47,8 +42,6 @@ ROLLED_SOURCES = ("visit", "help_item")
 # The plain site-day rows have no key; they serve totals and the breakdowns by month, week,
 # site and municipality, which are properties of the site and day.
 PLAIN = ""
-KEYED_DIMENSIONS = ("age_band", "gender", "channel", "service", "provider", "mode", "barrier")
-RESIDENT_DIMENSION = "resident"
 
 
 def additive_measures(source_name: str) -> dict[str, Measure]:
@@ -73,9 +66,11 @@ def local_day(started_at: datetime.datetime) -> datetime.date:
     return timezone.localdate(started_at, local_zone())
 
 
-# The measure columns of `Rollup`, in the order rollup cells carry them.
-def rollup_columns() -> list[str]:
-    return [name for source in ROLLED_SOURCES for name in additive_measures(source)]
+@functools.cache
+def rollup_columns() -> tuple[str, ...]:
+    """The measure columns of `Rollup`, in the order rollup cells carry them (once per
+    process: every row a write reads is laid out by them)."""
+    return tuple(name for source in ROLLED_SOURCES for name in additive_measures(source))
 
 
 RollupCell = tuple[str, str, int, datetime.date, str]  # dimension, source, site, day, key
@@ -109,28 +104,33 @@ class RollupCells:
 
 @dataclass(frozen=True)
 class _CellQuery:
-    """One query giving cells: rollup sums of a dimension and source, or the histogram
-    counts of one of its medians (`measure`)."""
+    """One query giving the cells of a dimension and source: rows per site, day and key,
+    and, where the source's medians keep histograms, per value of each median's argument
+    too. Summing its rows gives the rollup sums, counting them the histograms: one query
+    instead of one per table."""
 
     dimension: str
     source: str
-    measure: str | None
+    medians: tuple[str, ...]
     queryset: QuerySet
 
 
-def _cell_queries(period: Period) -> Iterator[_CellQuery]:
-    for dimension, source, grouping in _rolled_groupings():
+def _cell_queries(selection: Selection) -> Iterator[_CellQuery]:
+    for dimension, source, grouping, histograms in _rolled_groupings():
         keyed = dimension != PLAIN
-        measures = additive_measures(source.name)
-        rows = _site_day_rows(source, grouping, period, keyed=keyed).annotate(
-            **_aggregates(measures, grouping.path)
+        medians = median_measures(source.name) if histograms else {}
+        rows = _site_day_queryset(source, grouping, selection, keyed=keyed)
+        columns = ["m_site", "m_day", "m_key"]
+        if medians:
+            rows = rows.annotate(
+                m_region=F(_visit_path(source, grouping)("site__municipality__region_id")),
+                **{f"m_value_{name}": _argument(m, grouping) for name, m in medians.items()},
+            )
+            columns += ["m_region", *(f"m_value_{name}" for name in medians)]
+        rows = rows.values(*columns).annotate(
+            **_aggregates(additive_measures(source.name), grouping.path), m_count=Count("pk")
         )
-        yield _CellQuery(dimension, source.name, None, rows)
-        if dimension == RESIDENT_DIMENSION:
-            continue
-        for name, measure in median_measures(source.name).items():
-            histogram = _histogram_rows(source, grouping, period, measure, keyed=keyed)
-            yield _CellQuery(dimension, source.name, name, histogram)
+        yield _CellQuery(dimension, source.name, tuple(medians), rows)
 
 
 def _add_row(cells: RollupCells, query: _CellQuery, row: dict[str, Any]) -> None:
@@ -138,18 +138,25 @@ def _add_row(cells: RollupCells, query: _CellQuery, row: dict[str, Any]) -> None
     if isinstance(day, str):  # SQLite's raw answer
         day = datetime.date.fromisoformat(day[:10])
     key = str(row["m_key"])
-    if query.measure is None:
-        values = [int(row.get(f"m_{name}") or 0) for name in rollup_columns()]
-        cells.sums[(query.dimension, query.source, row["m_site"], day, key)] = values
+    values = [int(row.get(f"m_{name}") or 0) for name in rollup_columns()]
+    cell = (query.dimension, query.source, row["m_site"], day, key)
+    total = cells.sums.get(cell)
+    if total is None:
+        cells.sums[cell] = values
     else:
-        cell = (query.dimension, query.measure, row["m_site"], row["m_region"], day, key)
-        cells.counts[(*cell, int(row["m_value"]))] = int(row["m_count"])
+        for index, value in enumerate(values):
+            total[index] += value
+    for name in query.medians:
+        value = row[f"m_value_{name}"]
+        if value is not None:
+            bucket = (query.dimension, name, row["m_site"], row["m_region"], day, key, int(value))
+            cells.counts[bucket] = cells.counts.get(bucket, 0) + int(row["m_count"])
 
 
-def rollup_cells(period: Period) -> RollupCells:
-    """The day rows' cells of the visits in `period`, from the visit tables."""
+def rollup_cells(selection: Selection) -> RollupCells:
+    """The day rows' cells of the visits in `selection`, from the visit tables."""
     cells = RollupCells()
-    for query in _cell_queries(period):
+    for query in _cell_queries(selection):
         for row in query.queryset:
             _add_row(cells, query, row)
     return cells
@@ -166,6 +173,9 @@ class _CompiledCellQuery:
     params: tuple[Any, ...]
     # Where the stand-in id sits: in the SQL (the n-th placeholder) and in `params`.
     standins: tuple[int, ...]
+    # PostgreSQL: the SQL with the stand-in's `IN (%s)` as `= ANY(%s)`, one array of ids:
+    # the same statement for any number of visits, so it stays prepared.
+    array_sql: str | None = None
 
 
 @functools.cache
@@ -175,20 +185,47 @@ def _compiled_cell_queries(vendor: str) -> tuple[_CompiledCellQuery, ...]:
     visits it changed."""
     standin = Visit._meta.pk.get_db_prep_value(_VISIT_ID_STANDIN, connection)
     compiled = []
-    for query in _cell_queries(Period.of_visits([_VISIT_ID_STANDIN])):
+    for query in _cell_queries(Selection.of_visits([_VISIT_ID_STANDIN])):
         sql, params = query.queryset.query.sql_with_params()
         positions = tuple(index for index, value in enumerate(params) if value == standin)
-        compiled.append(_CompiledCellQuery(query, sql, tuple(params), positions))
+        array_sql = _as_array_sql(sql, positions) if vendor == "postgresql" else None
+        compiled.append(_CompiledCellQuery(query, sql, tuple(params), positions, array_sql))
     return tuple(compiled)
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+_ARRAY_MARK = "\x00ids\x00"
+
+
+def _as_array_sql(sql: str, standins: tuple[int, ...]) -> str:
+    counter = iter(range(sql.count("%s")))
+
+    def placeholder(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%%"
+        return _ARRAY_MARK if next(counter) in standins else "%s"
+
+    marked = _PLACEHOLDER.sub(placeholder, sql)
+    array_sql = marked.replace(f"IN ({_ARRAY_MARK})", "= ANY(%s)")
+    if _ARRAY_MARK in array_sql:
+        raise ValueError("A cell query filters the visits other than by `id IN (...)`.")
+    return array_sql
 
 
 def _visit_cells(visit_ids: Sequence[Any]) -> RollupCells:
     """`rollup_cells` of these visits, by the compiled queries."""
     ids = [Visit._meta.pk.get_db_prep_value(pk, connection) for pk in visit_ids]
     cells = RollupCells()
-    with connection.cursor() as cursor:
+    with _upkeep_cursor() as cursor:
         for compiled in _compiled_cell_queries(connection.vendor):
-            sql, params = _with_visit_ids(compiled, ids)
+            if compiled.array_sql is not None:
+                sql = compiled.array_sql
+                params = [
+                    ids if index in compiled.standins else value
+                    for index, value in enumerate(compiled.params)
+                ]
+            else:
+                sql, params = _with_visit_ids(compiled, ids)
             cursor.execute(sql, params)
             names = [column[0] for column in cursor.description]
             for values in cursor.fetchall():
@@ -196,7 +233,23 @@ def _visit_cells(visit_ids: Sequence[Any]) -> RollupCells:
     return cells
 
 
-_PLACEHOLDER = re.compile(r"%%|%s")
+@contextlib.contextmanager
+def _upkeep_cursor() -> Iterator[Any]:
+    """A cursor for the upkeep's statements. On PostgreSQL it binds parameters on the
+    server, so psycopg keeps each statement prepared on the connection (settings.py sets
+    `prepare_threshold`; Django's own cursors bind on the client and never prepare), and the
+    transaction has the planner reuse one generic plan for them: planning two dozen small
+    statements took longer than running them (bench/RESULTS.md §0)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    server_binding = psycopg.Cursor(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(server_binding) as cursor:
+        cursor.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+        yield cursor
 
 
 def _with_visit_ids(compiled: _CompiledCellQuery, ids: list[Any]) -> tuple[str, list[Any]]:
@@ -245,32 +298,36 @@ def _rollup_apply(difference: RollupCells) -> None:
     circle; a rebuild waits for the writers (and they for it)."""
     if not difference.sums and not difference.counts:
         return
-    _rollup_lock(exclusive=False)
     sums, counts, region_counts = _table_rows(difference)
-    _upsert(
-        Rollup,
-        unique=["grain", "dimension", "site", "day", "key", "source"],
-        added=rollup_columns(),
-        rows={cell: values for cell, values in sums.items() if any(values)},
-        empty="visits = 0 AND help_items = 0",
-    )
-    _upsert(
-        RollupHistogram,
-        unique=["grain", "dimension", "measure", "site", "day", "key", "value"],
-        extra=["region"],
-        added=["count"],
-        rows={cell: [count] for cell, count in counts.items() if count},
-        condition="site_id IS NOT NULL",
-        empty="count = 0",
-    )
-    _upsert(
-        RollupHistogram,
-        unique=["grain", "dimension", "measure", "region", "day", "key", "value"],
-        added=["count"],
-        rows={cell: [count] for cell, count in region_counts.items() if count},
-        condition="site_id IS NULL",
-        empty="count = 0",
-    )
+    with _upkeep_cursor() as cursor:
+        _rollup_lock(exclusive=False, cursor=cursor)
+        _upsert(
+            cursor,
+            Rollup,
+            unique=["grain", "dimension", "site", "day", "key", "source"],
+            added=list(rollup_columns()),
+            rows={cell: values for cell, values in sums.items() if any(values)},
+            empty="visits = 0 AND help_items = 0",
+        )
+        _upsert(
+            cursor,
+            RollupHistogram,
+            unique=["grain", "dimension", "measure", "site", "day", "key", "value"],
+            extra=["region"],
+            added=["count"],
+            rows={cell: [count] for cell, count in counts.items() if count},
+            condition="site_id IS NOT NULL",
+            empty="count = 0",
+        )
+        _upsert(
+            cursor,
+            RollupHistogram,
+            unique=["grain", "dimension", "measure", "region", "day", "key", "value"],
+            added=["count"],
+            rows={cell: [count] for cell, count in region_counts.items() if count},
+            condition="site_id IS NULL",
+            empty="count = 0",
+        )
 
 
 def _table_rows(
@@ -310,12 +367,12 @@ def rollup_differences(
     for done, month in enumerate(months):
         if progress:
             progress(done, len(months), month.strftime("%Y-%m"))
-        period = Period(
+        selection = Selection(
             sites=Site.objects.filter(pk__in=sites),
             date_from=month,
             date_to=next_month(month) - datetime.timedelta(days=1),
         )
-        sums, counts, region_counts = _table_rows(rollup_cells(period))
+        sums, counts, region_counts = _table_rows(rollup_cells(selection))
         for cell, count in region_counts.items():
             expected_regions[cell] += count
         in_month = {"site__in": sites, "day__gte": month, "day__lt": next_month(month)}
@@ -379,6 +436,7 @@ UPSERT_BATCH = 400
 
 
 def _upsert(
+    cursor: Any,
     model: type[models.Model],
     *,
     unique: list[str],
@@ -405,27 +463,38 @@ def _upsert(
     ordered = sorted(rows.items(), key=lambda item: tuple(map(_sortable, item[0])))
     fields = [model._meta.get_field(name) for name in names]
     emptied: list[int] = []
-    with connection.cursor() as cursor:
-        for values_sql, params in _row_sources(fields, [(*c, *v) for c, v in ordered]):
-            cursor.execute(f"INSERT INTO {table} ({target}) {values_sql} {upsert}", params)
-            emptied.extend(pk for pk, is_empty in cursor.fetchall() if is_empty)
-        for start in range(0, len(emptied), UPSERT_BATCH):
-            batch_ids = emptied[start : start + UPSERT_BATCH]
-            cursor.execute(
-                f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(batch_ids))})",
-                batch_ids,
-            )
+    for values_sql, params in _row_sources(fields, [(*c, *v) for c, v in ordered]):
+        cursor.execute(f"INSERT INTO {table} ({target}) {values_sql} {upsert}", params)
+        emptied.extend(pk for pk, is_empty in cursor.fetchall() if is_empty)
+    if emptied and connection.vendor == "postgresql":
+        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [emptied])
+        return
+    for start in range(0, len(emptied), UPSERT_BATCH):
+        batch_ids = emptied[start : start + UPSERT_BATCH]
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(batch_ids))})",
+            batch_ids,
+        )
 
 
 def _row_sources(fields: list[models.Field], rows: list[tuple]) -> Iterator[tuple[str, list]]:
     """The rows as the source of an INSERT, in statements of bounded size. PostgreSQL takes
     one array per column: a few parameters however many rows, where composing a VALUES list
-    of thousands of rows costs more than running it. Elsewhere VALUES in batches."""
+    of thousands of rows costs more than running it. The arrays are sent as PostgreSQL's
+    array text, which the server parses in C, where psycopg inspected every element (most of
+    a bulk ingest's Python time). Elsewhere VALUES in batches."""
     if not rows:
         return
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%s::{_ARRAY_TYPES[f.get_internal_type()]}" for f in fields)
-        yield f"SELECT * FROM unnest({arrays})", [list(c) for c in zip(*rows, strict=True)]
+        columns = zip(*rows, strict=True)
+        yield (
+            f"SELECT * FROM unnest({arrays})",
+            [
+                _array_text(column, quoted=field.get_internal_type() == "CharField")
+                for field, column in zip(fields, columns, strict=True)
+            ],
+        )
         return
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     for start in range(0, len(rows), UPSERT_BATCH):
@@ -436,6 +505,17 @@ def _row_sources(fields: list[models.Field], rows: list[tuple]) -> Iterator[tupl
             for field, value in zip(fields, values, strict=True)
         ]
         yield "VALUES " + ", ".join([row] * len(batch)), params
+
+
+def _array_text(values: Sequence[Any], *, quoted: bool) -> str:
+    """PostgreSQL's text form of an array of numbers, dates (ISO) or, `quoted`, strings."""
+    if quoted:
+        elements = (
+            '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values
+        )
+    else:
+        elements = ("NULL" if value is None else str(value) for value in values)
+    return "{" + ",".join(elements) + "}"
 
 
 # PostgreSQL array types of the rollup tables' columns, by Django field type.
@@ -453,14 +533,15 @@ def _sortable(value: Any) -> tuple[int, Any]:
     return (0, "") if value is None else (1, value)
 
 
-def _rollup_lock(*, exclusive: bool) -> None:
+def _rollup_lock(*, exclusive: bool, cursor: Any = None) -> None:
     """Writers share the lock and a rebuild takes it alone, so a rebuild never deletes rows
     a writer is adding to. SQLite serialises write transactions anyway; on PostgreSQL the
     lock is held until the transaction ends."""
-    if connection.vendor == "postgresql":
-        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {function}(hashtext('servicecenter.rollup'))")
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with contextlib.nullcontext(cursor) if cursor else connection.cursor() as lock_cursor:
+        lock_cursor.execute(f"SELECT {function}(hashtext('servicecenter.rollup'))")
 
 
 # Told how far a long run is: months done, months in all, the month at hand.
@@ -510,14 +591,14 @@ def _rebuild(
 ) -> None:
     """Day rows of the sites and days from the visit tables, then their months' rows and
     (with `regions`) their regions' month rows."""
-    period = Period(
+    selection = Selection(
         sites=Site.objects.filter(pk__in=site_ids), date_from=date_from, date_to=date_to
     )
     days = {"grain": Grain.DAY, "site__in": site_ids, "day__gte": date_from, "day__lte": date_to}
     Rollup.objects.filter(**days).delete()
     RollupHistogram.objects.filter(**days).delete()
-    for dimension, source, grouping in _rolled_groupings():
-        rows = _site_day_rows(source, grouping, period, keyed=dimension != PLAIN)
+    for dimension, source, grouping, histograms in _rolled_groupings():
+        rows = _site_day_rows(source, grouping, selection, keyed=dimension != PLAIN)
         constants = {"grain": Grain.DAY.value, "dimension": dimension}
         measures = additive_measures(source.name)
         _insert_select(
@@ -526,12 +607,12 @@ def _rebuild(
             constants={**constants, "source": source.name},
             columns=["site", "day", "key", *measures],
         )
-        if dimension == RESIDENT_DIMENSION:
+        if not histograms:
             continue
         for name, measure in median_measures(source.name).items():
             _insert_select(
                 RollupHistogram,
-                _histogram_rows(source, grouping, period, measure, keyed=dimension != PLAIN),
+                _histogram_rows(source, grouping, selection, measure, keyed=dimension != PLAIN),
                 constants={**constants, "measure": name},
                 columns=["site", "region", "day", "key", "value", "count"],
             )
@@ -592,23 +673,27 @@ def _rebuild_region_months(
     )
 
 
-def _rolled_groupings() -> list[tuple[str, Source, Grouping]]:
-    groupings: list[tuple[str, Source, Grouping]] = []
+def _rolled_groupings() -> list[tuple[str, Source, Grouping, bool]]:
+    """Each kind of rollup row: its dimension (PLAIN or a keyed dimension's code), the
+    source whose measures it sums, how that source's rows get their key, and whether its
+    medians keep histograms."""
+    groupings: list[tuple[str, Source, Grouping, bool]] = []
     for source_name in ROLLED_SOURCES:
         source = SOURCES[source_name]
-        groupings.append((PLAIN, source, Grouping(key=lambda: Value(""))))
-        for dimension in KEYED_DIMENSIONS:
-            groupings.append((dimension, source, source.groupings[dimension]))
-    groupings.append((RESIDENT_DIMENSION, SOURCES["visit"], RESIDENT))
+        groupings.append((PLAIN, source, Grouping(key=lambda: Value("")), True))
+        for dimension in keyed_dimensions():
+            grouping = dimension.grouping(source_name)
+            if source_name in dimension.rolled_sources and grouping is not None:
+                groupings.append((dimension.code, source, grouping, dimension.histograms))
     return groupings
 
 
 def _site_day_queryset(
-    source: Source, grouping: Grouping, period: Period, *, keyed: bool
+    source: Source, grouping: Grouping, selection: Selection, *, keyed: bool
 ) -> QuerySet:
-    """The source's rows in the period, annotated with their site, Swedish day and key."""
+    """The source's rows in the selection, annotated with their site, Swedish day and key."""
     visit = _visit_path(source, grouping)
-    queryset = (grouping.queryset or source.queryset)(period)
+    queryset = (grouping.queryset or source.queryset)(selection)
     queryset = queryset.order_by().annotate(
         m_site=F(visit("site_id")),
         m_day=TruncDate(visit("started_at"), tzinfo=local_zone()),
@@ -627,27 +712,33 @@ def _visit_path(source: Source, grouping: Grouping) -> Path:
     return Path(grouping.path.prefix + source.visit.prefix)
 
 
-def _site_day_rows(source: Source, grouping: Grouping, period: Period, *, keyed: bool) -> QuerySet:
-    return _site_day_queryset(source, grouping, period, keyed=keyed).values(
+def _site_day_rows(
+    source: Source, grouping: Grouping, selection: Selection, *, keyed: bool
+) -> QuerySet:
+    return _site_day_queryset(source, grouping, selection, keyed=keyed).values(
         "m_site", "m_day", "m_key"
     )
 
 
 def _histogram_rows(
-    source: Source, grouping: Grouping, period: Period, measure: Measure, *, keyed: bool
+    source: Source, grouping: Grouping, selection: Selection, measure: Measure, *, keyed: bool
 ) -> QuerySet:
     """How many rows have each value of the median's argument, per site, day and key."""
-    argument = measure.expression(grouping.path).get_source_expressions()[0]
     return (
-        _site_day_queryset(source, grouping, period, keyed=keyed)
+        _site_day_queryset(source, grouping, selection, keyed=keyed)
         .annotate(
-            m_value=argument,
+            m_value=_argument(measure, grouping),
             m_region=F(_visit_path(source, grouping)("site__municipality__region_id")),
         )
         .filter(m_value__isnull=False)
         .values("m_site", "m_region", "m_day", "m_key", "m_value")
         .annotate(m_count=Count("pk"))
     )
+
+
+def _argument(median: Measure, grouping: Grouping) -> Any:
+    """What a median is taken of (e.g. the visit's duration), reached from the grouped row."""
+    return median.expression(grouping.path).get_source_expressions()[0]
 
 
 def _aggregates(measures: dict[str, Measure], path: Path) -> dict[str, Any]:
