@@ -108,7 +108,7 @@ VISIT_TABLE_SQL = {
 # `indicators_rolluphistogram`: the region's month rows (site NULL: a region scope holds every
 # site of the region) and the sites' day rows, its exact median computed in SQL with a
 # running sum over the counts (the values at ranks (n-1) div 2 and n div 2, averaged, as
-# PERCENTILE_CONT(0.5) and the engine's median_of_counts give). Staffed hours come from
+# PERCENTILE_CONT(0.5) and the engine's medians_of_buckets give). Staffed hours come from
 # `visits_staffedhours`, as in the engine. The shares and rates are computed in SQL as float8
 # divisions, the same IEEE operations as the engine's Python, so both sides are compared
 # exactly. The statement also counts the visits at sites the caller does not own (what
