@@ -347,7 +347,9 @@ open_indicators = extend_schema_view(
         auth=[],
         parameters=[
             *PERIOD_PARAMETERS,
-            OpenApiParameter("municipality", OpenApiTypes.STR, description="SCB code, e.g. 2481"),
+            OpenApiParameter(
+                "municipality", OpenApiTypes.STR, description="SCB code, for example 2481"
+            ),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
         ],
         responses={

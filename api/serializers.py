@@ -89,8 +89,8 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
 
 class HelpItemSerializer(serializers.Serializer):
-    service = CodeField("services", help_text=_("E-service code, e.g. eid.bankid"))
-    mode = CodeField("modes", help_text=_("Help mode: info, guided, on_behalf, taught, referred"))
+    service = CodeField("services", help_text=_("E-service code, for example eid.bankid"))
+    mode = CodeField("modes", help_text=_("Help mode: info, on_behalf, guided, taught, referred"))
     outcome = CodeField("outcomes", help_text=_("resolved, partly, unresolved or referred"))
 
 
@@ -357,7 +357,7 @@ def _texts(value: Any) -> list[str]:
 
 
 def _help(value: Any) -> tuple[list[dict[str, str]], list[tuple[str, str, str]]]:
-    """The errands as the serializer's data and as (service, mode, outcome) codes."""
+    """The help items as the serializer's data and as (service, mode, outcome) codes."""
     if value.__class__ is not list:
         raise _Unusual
     items, codes = [], []

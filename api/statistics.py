@@ -99,7 +99,7 @@ def default_scope(user) -> Scope:
     owned = list(organisations_for(user, Action.VIEW).values_list("code", flat=True)[:2])
     if len(owned) != 1:
         raise serializers.ValidationError(
-            {"scope": _("Choose a scope, e.g. region:24 or organisation:<code>.")}
+            {"scope": _("Choose a scope, for example region:24 or organisation:<code>.")}
         )
     return parse_scope(f"organisation:{owned[0]}")
 

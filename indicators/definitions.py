@@ -147,19 +147,19 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator(
             code="help_items",
-            label_sv="Hjälpinsatser",
+            label_sv="Ärenden",
             label_en="Help items",
-            definition_sv="Antal hjälpinsatser (varje ärende inom ett besök räknas för sig).",
-            definition_en="Number of help items (each errand within a visit counts).",
+            definition_sv="Antal ärenden; ett besök kan ha flera.",
+            definition_en="Number of help items; a visit can have several.",
             kind="count",
             value=HELP_ITEMS,
         ),
         Indicator(
             code="first_visit_share",
-            label_sv="Andel förstabesök",
+            label_sv="Andel förstagångsbesök",
             label_en="First-visit share",
-            definition_sv="Besök som är förstabesök / besök där det är känt om det är ett "
-            "förstabesök.",
+            definition_sv="Besök som är förstagångsbesök / besök där det är känt om det är ett "
+            "förstagångsbesök.",
             definition_en="Visits that are a first visit / visits where this is known.",
             kind="share",
             numerator=Measure(
@@ -173,11 +173,12 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator(
             code="self_reliance_share",
-            label_sv="Andel självständighet",
+            label_sv="Andel mot självständighet",
             label_en="Self-reliance share",
-            definition_sv="Hjälpinsatser där besökaren vägleddes eller lärde sig själv / alla "
-            "hjälpinsatser.",
-            definition_en="Help items where the visitor was guided or taught / all help items.",
+            definition_sv="Ärenden där servicevärden vägledde besökaren eller lärde besökaren "
+            "göra själv / alla ärenden.",
+            definition_en="Help items where the counter staff guided the visitor or taught the "
+            "visitor to do it / all help items.",
             kind="share",
             numerator=_help_items_where(
                 "self_reliant_items", lambda p: p.q(mode_id__in=SELF_RELIANT_MODES)
@@ -187,22 +188,21 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             code="on_behalf_share",
             label_sv="Andel gjort åt besökaren",
-            label_en="Done-on-behalf share",
-            definition_sv="Hjälpinsatser där personalen gjorde stegen åt besökaren / alla "
-            "hjälpinsatser.",
-            definition_en="Help items where staff did the steps for the visitor / all help items.",
+            label_en="Share done for the visitor",
+            definition_sv="Ärenden där servicevärden gjorde det åt besökaren / alla ärenden.",
+            definition_en="Help items where the counter staff did it for the visitor / all help "
+            "items.",
             kind="share",
             numerator=_help_items_where("on_behalf_items", lambda p: p.q(mode_id="on_behalf")),
             denominator=HELP_ITEMS,
         ),
         Indicator(
             code="referral_share",
-            label_sv="Andel hänvisade",
+            label_sv="Andel hänvisade vidare",
             label_en="Referral share",
-            definition_sv="Hjälpinsatser där besökaren hänvisades (som hjälpform eller utfall) "
-            "/ alla hjälpinsatser.",
-            definition_en="Help items where the visitor was referred (as help mode or outcome) "
-            "/ all help items.",
+            definition_sv="Ärenden som hänvisades vidare (som hjälpform eller resultat) / alla "
+            "ärenden.",
+            definition_en="Help items referred on (as help mode or outcome) / all help items.",
             kind="share",
             numerator=_help_items_where(
                 "referred_items", lambda p: p.q(mode_id=REFERRED) | p.q(outcome_id=REFERRED)
@@ -213,8 +213,8 @@ INDICATORS: dict[str, Indicator] = {
             code="resolved_share",
             label_sv="Andel lösta",
             label_en="Resolved share",
-            definition_sv="Hjälpinsatser med utfallet löst / alla hjälpinsatser.",
-            definition_en="Help items with the outcome resolved / all help items.",
+            definition_sv="Ärenden med resultatet Löst / alla ärenden.",
+            definition_en="Help items with the outcome Resolved / all help items.",
             kind="share",
             numerator=_help_items_where("resolved_items", lambda p: p.q(outcome_id="resolved")),
             denominator=HELP_ITEMS,
@@ -275,7 +275,7 @@ INDICATORS: dict[str, Indicator] = {
             code="visits_per_1000",
             label_sv="Besök per 1 000 invånare",
             label_en="Visits per 1,000 inhabitants",
-            definition_sv="Besök av invånare i ett område (vid enheterna i urvalet) per 1 000 "
+            definition_sv="Besök av invånare i ett område (vid platserna i urvalet) per 1 000 "
             "invånare i området. Anges bara där raden är ett område: totalen för en region "
             "eller kommun, och rader per kommun.",
             definition_en="Visits by residents of an area (at the sites in scope) per 1,000 of "
@@ -290,7 +290,7 @@ INDICATORS: dict[str, Indicator] = {
             code="visits_per_staffed_hour",
             label_sv="Besök per bemannad timme",
             label_en="Visits per staffed hour",
-            definition_sv="Besök / bemannade timmar vid enheterna och dagarna i urvalet.",
+            definition_sv="Besök / bemannade timmar vid platserna och dagarna i urvalet.",
             definition_en="Visits / staffed hours at the sites and days in scope.",
             kind="rate",
             numerator=VISITS,
@@ -298,7 +298,7 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator(
             code="median_wait_min",
-            label_sv="Median väntetid (min)",
+            label_sv="Medianväntetid (min)",
             label_en="Median waiting time (min)",
             definition_sv="Medianen av väntetiden i kön i minuter.",
             definition_en="Median queue waiting time in minutes.",
@@ -307,19 +307,20 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator(
             code="open_cases",
-            label_sv="Öppna ärenden",
-            label_en="Open cases",
-            definition_sv="Antal ärenden som inte är lösta eller stängda.",
-            definition_en="Number of cases not resolved or closed.",
+            label_sv="Öppna uppföljningsärenden",
+            label_en="Open follow-up cases",
+            definition_sv="Antal uppföljningsärenden som inte är lösta eller stängda.",
+            definition_en="Number of follow-up cases not resolved or closed.",
             kind="count",
             available=False,
         ),
         Indicator(
             code="overdue_case_share",
-            label_sv="Andel försenade ärenden",
-            label_en="Overdue case share",
-            definition_sv="Ärenden som passerat sitt förfallodatum / ärenden.",
-            definition_en="Cases past their due date / cases.",
+            label_sv="Andel försenade uppföljningsärenden",
+            label_en="Overdue follow-up case share",
+            definition_sv="Uppföljningsärenden som passerat sitt förfallodatum / alla "
+            "uppföljningsärenden.",
+            definition_en="Follow-up cases past their due date / all follow-up cases.",
             kind="share",
             available=False,
         ),

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact, GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisations.querysets import MembershipQuerySet, SiteQuerySet
 
@@ -71,7 +72,7 @@ class Organisation(models.Model):
         REGION = "region", _("Region")
         MUNICIPALITY = "municipality", _("Municipality")
         LIBRARY = "library", _("Library")
-        OTHER = "other", _("Other")
+        OTHER = "other", pgettext_lazy("organisation kind", "Other")
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)

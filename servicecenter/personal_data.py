@@ -33,17 +33,20 @@ COORDINATION_NUMBER = "coordination_number"
 PHONE_NUMBER = "phone_number"
 EMAIL_ADDRESS = "email_address"
 
+# Each kind as the object of "Remove …", in the definite form ("personnumret").
 _KIND_LABELS: dict[str, Promise] = {
-    PERSONAL_IDENTITY_NUMBER: gettext_lazy("personal identity number"),
-    COORDINATION_NUMBER: gettext_lazy("coordination number"),
-    PHONE_NUMBER: gettext_lazy("phone number"),
-    EMAIL_ADDRESS: gettext_lazy("e-mail address"),
+    PERSONAL_IDENTITY_NUMBER: gettext_lazy("the personal identity number"),
+    COORDINATION_NUMBER: gettext_lazy("the coordination number"),
+    PHONE_NUMBER: gettext_lazy("the phone number"),
+    EMAIL_ADDRESS: gettext_lazy("the e-mail address"),
 }
-# Translators: one finding, e.g. "the phone number (070-123 ** **) at character 15".
-_FINDING_MESSAGE = gettext_lazy("the %(kind)s (%(masked)s) at character %(position)d")
-# Translators: %(findings)s is one or more findings, separated by "; ".
+# Translators: one finding, e.g. "the phone number 070-123 ** ** (character 15)".
+_FINDING_MESSAGE = gettext_lazy("%(kind)s %(masked)s (character %(position)d)")
+# Translators: joins the last two findings; any before them are joined with ", ".
+_LAST_TWO_FINDINGS = gettext_lazy("%(first)s and %(second)s")
+# Translators: %(findings)s is one or more findings. The reason is a sentence of its own.
 _ERROR_MESSAGE = gettext_lazy(
-    "Remove %(findings)s: visits are anonymous and must not hold personal data."
+    "Remove %(findings)s. Visits are anonymous and must not hold personal data."
 )
 
 # Contiguous digits only: a date and serial separated by anything but -/+ is
@@ -334,7 +337,9 @@ def validate_no_personal_data(value: str | None) -> None:
         % {"kind": _KIND_LABELS[f.kind], "masked": f.masked, "position": f.start + 1}
         for f in findings
     ]
-    message = _ERROR_MESSAGE % {"findings": "; ".join(parts)}
+    if len(parts) > 1:
+        parts[-2:] = [_LAST_TWO_FINDINGS % {"first": parts[-2], "second": parts[-1]}]
+    message = _ERROR_MESSAGE % {"findings": ", ".join(parts)}
     # No params: the message is already formatted, and a "%" in an e-mail address
     # must not be formatted a second time.
     raise ValidationError(message, code="personal_data")

@@ -78,7 +78,7 @@ class HelpItemInline(admin.TabularInline):
     model = HelpItem
     formset = HelpItemFormSet
     extra = 0
-    # As many rows as a visit may have errands: one to start with, and no more than allowed.
+    # As many rows as a visit may have help items: one to start with, and no more than allowed.
     min_num = HELP_ITEMS.low
     max_num = HELP_ITEMS.high
 

@@ -126,7 +126,7 @@ NEARBY_MUNICIPALITIES = {
 }
 
 # --- When people come -----------------------------------------------------------------------
-# Tax returns in spring, a long quiet summer, fewer errands around Christmas.
+# Tax returns in spring, a long quiet summer, fewer help items around Christmas.
 MONTH_FACTOR = {1: 1.0, 2: 1.05, 3: 1.3, 4: 1.45, 5: 1.3, 6: 0.85,
                 7: 0.3, 8: 0.8, 9: 1.05, 10: 1.15, 11: 1.1, 12: 0.75}
 WEEKDAY_FACTOR = (1.15, 1.05, 1.0, 1.0, 0.8, 0.5, 0.0)  # Monday first; Saturday: library only
@@ -234,7 +234,7 @@ MODE_WEIGHTS = {"info": 14, "guided": 36, "on_behalf": 28, "taught": 12, "referr
 MODE_WEIGHTS_BANKID = {"info": 8, "guided": 30, "on_behalf": 12, "taught": 40, "referred": 10}
 OUTCOME_WEIGHTS = {"resolved": 72, "partly": 17, "unresolved": 8, "referred": 3}
 OUTCOME_WEIGHTS_REFERRED = {"referred": 85, "unresolved": 15}
-# Log-normal around a median; seniors, extra errands and interpreters take longer.
+# Log-normal around a median; seniors, extra help items and interpreters take longer.
 DURATION_MEDIAN_MIN = 18
 DURATION_SIGMA = 0.5
 SENIOR_DURATION_FACTOR = 1.2

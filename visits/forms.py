@@ -88,7 +88,7 @@ VISIT_ERROR_MESSAGES = {
         "invalid_choice": _("Choose a language from the list."),
     },
     "visitor_municipality": {
-        "invalid_choice": _("Choose the visitor's municipality from the list."),
+        "invalid_choice": _("Choose the visitor's home municipality from the list."),
     },
     "barriers": {
         "invalid_choice": _("Choose the barriers shown."),
@@ -117,6 +117,8 @@ class FirstVisitWidget(forms.RadioSelect):
         return [{True: "true", False: "false"}.get(value, "unknown")]
 
 
+# What the ends of the scale mean, shown under both confidence questions.
+CONFIDENCE_SCALE = with_limit(_("%(low)d = Very unsure, %(high)d = Very confident"), CONFIDENCE)
 CONFIDENCE_CHOICES = [("", _("Not asked"))] + [
     (n, str(n)) for n in range(CONFIDENCE.low, CONFIDENCE.high + 1)
 ]
@@ -132,6 +134,7 @@ class VisitForm(forms.ModelForm):
     )
     confidence_before = forms.TypedChoiceField(
         label=with_limit(_("Confidence before (%(low)d–%(high)d)"), CONFIDENCE),
+        help_text=CONFIDENCE_SCALE,
         required=False,
         coerce=int,
         empty_value=None,
@@ -140,6 +143,7 @@ class VisitForm(forms.ModelForm):
     )
     confidence_after = forms.TypedChoiceField(
         label=with_limit(_("Confidence after (%(low)d–%(high)d)"), CONFIDENCE),
+        help_text=CONFIDENCE_SCALE,
         required=False,
         coerce=int,
         empty_value=None,
@@ -223,7 +227,7 @@ class VisitForm(forms.ModelForm):
 
 
 class HelpItemForm(forms.Form):
-    """One errand. A row left without service and help mode is simply not used."""
+    """One help item. A row left without service and help mode is simply not used."""
 
     service = forms.ModelChoiceField(
         label=_("E-service"),
@@ -232,7 +236,7 @@ class HelpItemForm(forms.Form):
         error_messages={"invalid_choice": _("Choose an e-service from the list.")},
     )
     mode = forms.ModelChoiceField(
-        label=_("Help given"),
+        label=_("Help mode"),
         queryset=HelpMode.objects.none(),
         required=False,
         widget=forms.RadioSelect,
@@ -292,7 +296,7 @@ def help_item_forms(*, data=None, current: list[HelpItemInput] | None = None) ->
 
 
 def collect_help_items(forms_: list[HelpItemForm]) -> list[HelpItemInput] | None:
-    """The errands entered, or None (with an error on the first row) when there are none."""
+    """The help items entered, or None (with an error on the first row) when there are none."""
     if not all(form.is_valid() for form in forms_):
         return None
     items = [item for form in forms_ if (item := form.help_item()) is not None]
@@ -324,8 +328,9 @@ def error_summary(
 ) -> list[SummaryError]:
     """Every error of a refused visit, in the order of the fields on the page.
 
-    The quick log shows the first errand at the top, then the age band, then the details and
-    the further errands; the edit page shows all errands, then the age band and the details."""
+    The quick log shows the first help item at the top, then the age band, then the details
+    and the further help items; the edit page shows all help items, then the age band and the
+    details."""
     errors = [SummaryError(str(message)) for message in form.non_field_errors()]
     for help_form in help_forms:
         errors += [SummaryError(str(message)) for message in help_form.non_field_errors()]
@@ -333,28 +338,28 @@ def error_summary(
     def visit_field(name: str) -> list[SummaryError]:
         return [SummaryError(str(message), f"{name}-anchor") for message in form[name].errors]
 
-    def errand(index: int) -> list[SummaryError]:
+    def help_item(index: int) -> list[SummaryError]:
         help_form = help_forms[index]
-        apart = quick_log and index == 0  # shown on its own, not as "Errand 1"
+        apart = quick_log and index == 0  # shown on its own, not as "Help item 1"
         lines = []
         for field in help_form:
             for message in field.errors:
                 if not apart:
-                    message = _("Errand %(number)s: %(message)s") % {
+                    message = _("Help item %(number)s: %(message)s") % {
                         "number": index + 1,
                         "message": message,
                     }
                 lines.append(SummaryError(str(message), _help_anchor(field, search_group=apart)))
         return lines
 
-    first_errands = [0] if quick_log else range(len(help_forms))
-    for index in first_errands:
-        errors += errand(index)
+    first_help_items = [0] if quick_log else range(len(help_forms))
+    for index in first_help_items:
+        errors += help_item(index)
     errors += visit_field("age_band")
     for column in DETAIL_COLUMNS:
         for name in column:
             errors += visit_field(name)
     if quick_log:
         for index in range(1, len(help_forms)):
-            errors += errand(index)
+            errors += help_item(index)
     return errors

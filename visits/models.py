@@ -265,7 +265,7 @@ class Visit(models.Model):
 
 
 class HelpItem(models.Model):
-    """One errand within a visit: which e-service, how the visitor was helped, and how it went."""
+    """One help item within a visit: which e-service, how the visitor was helped, how it went."""
 
     visit = models.ForeignKey(
         Visit, on_delete=models.CASCADE, related_name="help_items", verbose_name=_("visit")

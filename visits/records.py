@@ -23,6 +23,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicecenter.personal_data import validate_no_personal_data
 
@@ -44,7 +45,7 @@ class Limit:
 DURATION_MIN = Limit(1, 600)
 PARTICIPANTS = Limit(1, 500)  # more than one for a group session
 CONFIDENCE = Limit(1, 5)  # how sure the visitor felt, before and after
-HELP_ITEMS = Limit(1, 20)  # errands in one visit
+HELP_ITEMS = Limit(1, 20)  # help items in one visit
 BARRIERS = Limit(0, 8)
 NOTE_MAX_LENGTH = 500
 # A tablet's clock may run a little ahead of the server's.
@@ -56,7 +57,7 @@ class Gender(models.TextChoices):
 
     WOMAN = "woman", _("Woman")
     MAN = "man", _("Man")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("gender", "Other")
     UNSTATED = "unstated", _("Not stated")
 
 

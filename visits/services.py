@@ -253,7 +253,7 @@ def visit_undo_deadline(visit: Visit) -> datetime.datetime:
 
 
 def visit_repeat(*, previous: Visit, created_by, started_at: datetime.datetime) -> Visit:
-    """ "Same again": a new visit with the previous one's categories and errands, starting now.
+    """ "Same as last": a new visit with the previous one's categories and help items, starting now.
     The note and confidence answers belong to one visitor and are not copied."""
     return visit_log(
         site=previous.site,

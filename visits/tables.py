@@ -24,10 +24,13 @@ class TodayVisitTable(tables.Table):
     )
     duration_min = tables.Column(verbose_name=_("Minutes"), attrs=labelled(_("Minutes")))
     help = tables.Column(
-        verbose_name=_("Help"), empty_values=(), orderable=False, attrs=labelled(_("Help"))
+        verbose_name=_("Help items"),
+        empty_values=(),
+        orderable=False,
+        attrs=labelled(_("Help items")),
     )
-    age_band = tables.Column(verbose_name=_("Age"), attrs=labelled(_("Age")))
-    participants = tables.Column(verbose_name=_("People"), attrs=labelled(_("People")))
+    age_band = tables.Column(verbose_name=_("Age band"), attrs=labelled(_("Age band")))
+    participants = tables.Column(verbose_name=_("Participants"), attrs=labelled(_("Participants")))
     channel = tables.Column(verbose_name=_("Channel"), attrs=labelled(_("Channel")))
     created_by = tables.Column(verbose_name=_("Logged by"), attrs=labelled(_("Logged by")))
     actions = tables.Column(

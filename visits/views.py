@@ -8,10 +8,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import Action, sites_for, visits_for
-from visits.forms import VisitForm, collect_help_items, error_summary, help_item_forms
+from visits.forms import (
+    DEFAULT_DURATION_MIN,
+    VisitForm,
+    collect_help_items,
+    error_summary,
+    help_item_forms,
+)
 from visits.models import EService, Visit
 from visits.services import (
     HelpItemInput,
@@ -65,16 +72,27 @@ def _service_choices(site) -> tuple[list[EService], list[EService]]:
     return top, rest
 
 
-def _timer_strings() -> dict[str, str]:
-    """Texts the quick-log script shows, translated here so that one catalogue serves all."""
+def _undo_left(seconds: int) -> str:
+    return ngettext(
+        "You can undo it for %(seconds)s second.",
+        "You can undo it for %(seconds)s seconds.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def _timer_strings(undo_seconds: int) -> dict:
+    """Texts the quick-log script shows, translated here so that one catalogue serves all.
+
+    The undo countdown gets one sentence per second it counts down from, each in the plural
+    form its number needs ("1 sekund", "2 sekunder"): the script only picks one."""
     return {
         "visit": _("Visit %(number)s, started %(time)s"),
         "finish": _("Finish and log"),
         "discard": _("Discard"),
-        "finishing": _("Timer stopped: choose e-service, help and age, then save."),
+        "finishing": _("Timer stopped: choose the e-service, help mode and age band, then save."),
         "noMatch": _("No e-service matches."),
         "matches": _("%(count)s e-services match."),
-        "undoLeft": _("You can undo it for %(seconds)s seconds."),
+        "undoLeft": {str(n): _undo_left(n) for n in range(1, undo_seconds + 1)},
         "discardQuestion": _("Discard this timer?"),
         "discardConfirm": _("Yes, discard"),
         "discardCancel": _("Cancel"),
@@ -83,13 +101,13 @@ def _timer_strings() -> dict[str, str]:
 
 
 def _saved_summary(visit: Visit) -> str:
-    """What was saved, said once: each errand's e-service and help mode, so that a glance
-    (or "same again") shows what went into the statistics."""
-    errands = ", ".join(
+    """What was saved, said once: each help item's e-service and help mode, so that a glance
+    (or "same as last") shows what went into the statistics."""
+    items = ", ".join(
         f"{item.service.label} – {item.mode.label}"
         for item in visit.help_items.select_related("service", "mode")
     )
-    return _("Saved: %(errands)s.") % {"errands": errands}
+    return _("Saved: %(help_items)s.") % {"help_items": items}
 
 
 def _pending_undo(request: HttpRequest) -> tuple[Visit | None, int]:
@@ -151,9 +169,10 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             "selected_service": str(help_forms[0]["service"].value() or ""),
             "top_services": top_services,
             "top_codes": [service.code for service in top_services],
-            "timer_strings": _timer_strings(),
+            "timer_strings": _timer_strings(undo_seconds),
             "other_services": other_services,
             "undo_visit": undo_visit,
+            "undo_left": _undo_left(undo_seconds) if undo_visit else "",
             "undo_seconds": undo_seconds,
             "saved_summary": _saved_summary(undo_visit) if undo_visit else "",
             "time_zone": timezone.get_current_timezone_name(),
@@ -165,6 +184,7 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             .count(),
             "has_previous": Visit.objects.filter(site=site, created_by=request.user).exists(),
             "details_open": details_have_errors,
+            "default_duration": DEFAULT_DURATION_MIN,
             "loggable_site_count": sites_for(request.user, Action.LOG).count(),
         },
     )

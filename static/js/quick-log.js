@@ -2,7 +2,7 @@
 // - two-letter search over all e-services
 // - visits in progress (timers), kept in localStorage so a reload or a lost connection
 //   does not lose them; several may run at once
-// - the 10-second undo countdown
+// - the 10-second undo countdown (one sentence per second from the server: plural forms)
 // Every time shown or filled in is the site's local time (Europe/Stockholm), never the
 // tablet's own zone.
 (function () {
@@ -62,7 +62,7 @@
         if (hadFocus) banner.focus();
         return;
       }
-      countdown.textContent = format(strings.undoLeft, { seconds });
+      countdown.textContent = strings.undoLeft[seconds];
     }, 1000);
   }
 

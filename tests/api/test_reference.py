@@ -31,7 +31,7 @@ def test_taxonomy_lists_every_code_list_with_both_labels(api):
         "active": True,
         "provider": "eid",
     }
-    assert {"code": "unstated", "label_sv": "Ej angivet", "label_en": "Not stated"}.items() <= (
+    assert {"code": "unstated", "label_sv": "Inte angivet", "label_en": "Not stated"}.items() <= (
         next(g for g in body["genders"] if g["code"] == "unstated").items()
     )
 

@@ -98,7 +98,7 @@ LONG_WORD_SV = "Arbetslöshetsförsäkringsersättningsansökan"
 
 
 def todays_visits(app: App) -> None:
-    """Several visits of today: one with three errands, a long e-service name, a long word, a
+    """Several visits of today: one with three help items, a long e-service name, a long word, a
     colleague's visit (no edit link) and a long name in "Logged by"."""
     freeze_server_clock(app.monkeypatch)
     today = timezone.localdate()

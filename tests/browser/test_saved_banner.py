@@ -7,8 +7,8 @@ from tests.browser.helpers import BROWSER_TEST, log_typical_visit
 
 pytestmark = BROWSER_TEST
 
-# What log_typical_visit saves: BankID, the visitor learnt to do it ("taught").
-SAVED = "Sparat: BankID – Lärt sig själv."
+# What log_typical_visit saves: BankID, the servicevärd taught the visitor to do it ("taught").
+SAVED = "Sparat: BankID – Lärde besökaren göra själv."
 
 
 def spoken_text(page: Page) -> str:

@@ -269,7 +269,7 @@ def test_indicators_by_barrier_count_all_help_items_of_visits_with_that_barrier(
     assert stats(scenario, "barrier")["rows"] == [
         indicators(
             key="language",
-            label="Språk",
+            label="Språksvårigheter",
             visits=1,
             people_helped=2,
             help_items=1,
@@ -303,7 +303,7 @@ def test_indicators_by_barrier_count_all_help_items_of_visits_with_that_barrier(
         ),
         indicators(
             key="skills",
-            label="Digital vana",
+            label="Ovan vid digitala tjänster",
             visits=2,
             people_helped=2,
             help_items=2 + 1,
@@ -320,7 +320,7 @@ def test_indicators_by_barrier_count_all_help_items_of_visits_with_that_barrier(
         ),
         indicators(
             key="trust",
-            label="Oro för bedrägeri",
+            label="Oro för bedrägerier",
             visits=2,
             people_helped=2,
             help_items=2 + 1,

@@ -333,8 +333,8 @@ def test_the_position_of_a_phone_number_is_reported_as_before() -> None:
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         validate_no_personal_data(text)
     assert excinfo.value.messages == [
-        "Remove the phone number (079-704 ** **) at character 18: "
-        "visits are anonymous and must not hold personal data."
+        "Remove the phone number 079-704 ** ** (character 18). "
+        "Visits are anonymous and must not hold personal data."
     ]
 
 
@@ -411,8 +411,18 @@ def test_the_validation_error_names_the_kind_and_the_human_position() -> None:
         validate_no_personal_data(text)
     assert excinfo.value.code == "personal_data"
     assert excinfo.value.messages == [
-        "Remove the personal identity number (19121212-****) at character 15: "
-        "visits are anonymous and must not hold personal data."
+        "Remove the personal identity number 19121212-**** (character 15). "
+        "Visits are anonymous and must not hold personal data."
+    ]
+
+
+def test_the_swedish_validation_error_gives_its_reason_in_a_sentence_of_its_own() -> None:
+    text = "Personnummer: 19121212-1212"
+    with translation.override("sv"), pytest.raises(ValidationError) as excinfo:
+        validate_no_personal_data(text)
+    assert excinfo.value.messages == [
+        "Ta bort personnumret 19121212-**** (tecken 15). "
+        "Besök är anonyma och får inte innehålla personuppgifter."
     ]
 
 
@@ -422,8 +432,22 @@ def test_one_validation_error_lists_every_finding() -> None:
         validate_no_personal_data(text)
     [message] = excinfo.value.messages
     assert excinfo.value.code == "personal_data"
-    assert "phone number (070-123 ** **) at character 6" in message
-    assert "e-mail address (a***@example.se) at character 32" in message
+    assert message == (
+        "Remove the phone number 070-123 ** ** (character 6) and "
+        "the e-mail address a***@example.se (character 32). "
+        "Visits are anonymous and must not hold personal data."
+    )
+
+
+def test_three_findings_are_listed_in_one_sentence_in_swedish() -> None:
+    text = "Ring 070-123 45 67, 0950-123 45 eller mejla anna@example.se"
+    with translation.override("sv"), pytest.raises(ValidationError) as excinfo:
+        validate_no_personal_data(text)
+    assert excinfo.value.messages == [
+        "Ta bort telefonnumret 070-123 ** ** (tecken 6), telefonnumret 0950-1** ** "
+        "(tecken 21) och e-postadressen a***@example.se (tecken 45). "
+        "Besök är anonyma och får inte innehålla personuppgifter."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -437,7 +461,7 @@ def test_one_validation_error_lists_every_finding() -> None:
 def test_the_validation_error_uses_a_readable_label_for_each_kind(text: str, label: str) -> None:
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         validate_no_personal_data(text)
-    assert f"Remove the {label} (" in excinfo.value.messages[0]
+    assert excinfo.value.messages[0].startswith(f"Remove the {label} ")
 
 
 def test_the_validation_error_never_repeats_the_full_number() -> None:

@@ -111,7 +111,7 @@ def test_a_site_code_is_unique():
 
 def test_seeded_taxonomies_carry_swedish_and_english_labels():
     barrier = Barrier.objects.get(code="trust")
-    assert (barrier.label_sv, barrier.label_en) == ("Oro för bedrägeri", "Fear of fraud")
+    assert (barrier.label_sv, barrier.label_en) == ("Oro för bedrägerier", "Fear of fraud")
     assert EService.objects.get(code="skatteverket.declaration").provider.label_sv == (
         "Skatteverket"
     )

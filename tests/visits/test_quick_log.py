@@ -102,9 +102,10 @@ def test_a_note_with_a_personal_identity_number_is_refused_and_the_form_keeps_it
     )
     assert response.status_code == 200
     assert not Visit.objects.exists()
-    assert "personal identity number" in str(response.context["form"].errors["note"]) or (
-        "personnummer" in str(response.context["form"].errors["note"])
-    )
+    assert response.context["form"].errors["note"] == [
+        "Ta bort personnumret 19121212-**** (tecken 9). "
+        "Besök är anonyma och får inte innehålla personuppgifter."
+    ]
     assert response.context["form"]["duration_min"].value() == "25"
     assert response.context["selected_service"] == "eid.bankid"
 
@@ -138,7 +139,7 @@ def test_a_visit_without_an_e_service_is_refused(staff_client, site):
     assert not Visit.objects.exists()
 
 
-def test_a_second_errand_is_saved_as_its_own_help_item(staff_client, site):
+def test_a_second_help_item_is_saved_on_its_own(staff_client, site):
     staff_client.post(
         reverse("visits:quick_log", args=[site.code]),
         typical_visit(
@@ -257,12 +258,12 @@ def test_the_quick_logs_error_summary_follows_the_order_of_the_fields_on_the_scr
             **{
                 # Listed here against the screen's order, which the summary must restore.
                 "confidence_after": "9",
-                "help-1-mode": "guided",  # the second errand: a help mode, no e-service
+                "help-1-mode": "guided",  # the second help item: a help mode, no e-service
                 "channel": "",
                 "participants": "0",
                 "duration_min": "",
                 "age_band": "",
-                "help-0-mode": "",  # the first errand: an e-service, no help mode
+                "help-0-mode": "",  # the first help item: an e-service, no help mode
             }
         ),
     )
@@ -278,7 +279,7 @@ def test_the_quick_logs_error_summary_follows_the_order_of_the_fields_on_the_scr
     ]
 
 
-def test_the_edit_pages_error_summary_lists_the_errands_before_the_age_band(
+def test_the_edit_pages_error_summary_lists_the_help_items_before_the_age_band(
     staff_client, site, staff
 ):
     visit = VisitFactory(site=site, created_by=staff)
@@ -301,7 +302,7 @@ def test_the_edit_pages_error_summary_lists_the_errands_before_the_age_band(
         ("duration_min", "Ange hur många minuter besöket tog."),
         ("participants", "Ange hur många som deltog."),
         ("channel", "Välj kanal."),
-        ("gender", "Välj kön eller att det inte är angivet."),
+        ("gender", "Välj kön eller Inte angivet."),
         ("language", "Välj vilket språk besöket hölls på."),
     ],
 )
@@ -326,7 +327,7 @@ def test_a_missing_required_field_gets_a_message_that_names_it(staff_client, sit
         ),
     ],
 )
-def test_a_missing_part_of_an_errand_gets_a_message_that_names_it(
+def test_a_missing_part_of_a_help_item_gets_a_message_that_names_it(
     staff_client, site, blank, messages
 ):
     response = staff_client.post(

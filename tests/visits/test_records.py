@@ -38,7 +38,7 @@ from visits.records import (
 from visits.services import HelpItemInput, visit_ingest, visit_update
 
 NOW = datetime.datetime(2026, 3, 16, 10, 15, tzinfo=datetime.UTC)
-ERRAND = ("eid.bankid", "taught", "resolved")
+HELP_ITEM = ("eid.bankid", "taught", "resolved")
 PERSONAL_NOTE = "Ring henne på 070-123 45 67"
 LIMITED = [
     ("duration_min", DURATION_MIN),
@@ -85,7 +85,7 @@ def test_a_start_beyond_the_clock_skew_is_in_the_future():
         assert messages(errors["started_at"]) == ["A visit cannot start in the future."]
 
 
-def test_a_visit_without_an_errand_is_refused():
+def test_a_visit_without_a_help_item_is_refused():
     with translation.override("en"):
         errors = visit_record_errors({"help": []})
         assert messages(errors["help"]) == [
@@ -93,10 +93,10 @@ def test_a_visit_without_an_errand_is_refused():
         ]
 
 
-def test_no_more_errands_than_the_limit_are_taken():
-    assert visit_record_errors({"help": [ERRAND] * HELP_ITEMS.high}) == {}
+def test_no_more_help_items_than_the_limit_are_taken():
+    assert visit_record_errors({"help": [HELP_ITEM] * HELP_ITEMS.high}) == {}
     with translation.override("en"):
-        errors = visit_record_errors({"help": [ERRAND] * (HELP_ITEMS.high + 1)})
+        errors = visit_record_errors({"help": [HELP_ITEM] * (HELP_ITEMS.high + 1)})
         assert messages(errors["help"]) == [
             f"Add at most {HELP_ITEMS.high} e-services to one visit."
         ]
@@ -117,7 +117,7 @@ def test_a_gender_outside_the_choices_is_refused():
 @pytest.mark.django_db
 def test_codes_are_checked_against_the_code_lists_given():
     codes = CodeLists.load(sites=[])
-    valid = {"channel": "walk_in", "barriers": ["no_eid"], "help": [ERRAND]}
+    valid = {"channel": "walk_in", "barriers": ["no_eid"], "help": [HELP_ITEM]}
     assert visit_record_errors(valid, codes=codes) == {}
     wrong = {
         "channel": "carrier_pigeon",
@@ -194,15 +194,15 @@ def test_ingest_refuses_an_invalid_record_and_saves_nothing():
 
 
 @pytest.mark.django_db
-def test_an_update_with_more_errands_than_the_limit_is_refused():
+def test_an_update_with_more_help_items_than_the_limit_is_refused():
     visit = VisitFactory()
-    errand = HelpItemInput(
+    help_item = HelpItemInput(
         service=EService.objects.get(pk="eid.bankid"),
         mode=HelpMode.objects.get(pk="taught"),
         outcome=Outcome.objects.get(pk="resolved"),
     )
     with pytest.raises(ValidationError) as error:
-        visit_update(visit=visit, updated_by=None, help_items=[errand] * (HELP_ITEMS.high + 1))
+        visit_update(visit=visit, updated_by=None, help_items=[help_item] * (HELP_ITEMS.high + 1))
     assert "help" in error.value.message_dict
     assert visit.help_items.count() == 1
 
@@ -326,7 +326,7 @@ def test_the_admin_refuses_a_visit_in_the_future(roads):
 
 
 @pytest.mark.django_db
-def test_the_admin_refuses_a_visit_without_an_errand(roads):
+def test_the_admin_refuses_a_visit_without_a_help_item(roads):
     response = admin_add(roads, **{"help_items-0-DELETE": "on"})
     [formset] = response.context["inline_admin_formsets"]
     assert formset.formset.non_form_errors() == [

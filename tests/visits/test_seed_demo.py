@@ -100,7 +100,7 @@ def test_running_it_twice_leaves_the_same_data():
 
 
 @pytest.mark.django_db
-def test_the_seasons_show_in_visits_and_errands():
+def test_the_seasons_show_in_visits_and_help_items():
     seed(3000)
 
     at_centres = Visit.objects.filter(site__kind=Site.Kind.SERVICE_CENTRE)

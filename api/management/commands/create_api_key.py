@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "Create an API key for an organisation. The key is printed once, as the last line."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("organisation", help="The organisation's code, e.g. lycksele-bibliotek")
+        parser.add_argument(
+            "organisation", help="The organisation's code, for example lycksele-bibliotek"
+        )
         parser.add_argument("--name", default="API", help="What the key is for.")
 
     def handle(self, *args, organisation: str, name: str, **options) -> None:

@@ -9,8 +9,8 @@ from servicecenter.progress import ProgressBar
 class Command(BaseCommand):
     help = (
         "Rebuild the statistics rollups from the visit tables: after loading visits past the "
-        "application (e.g. with COPY), or to repair them. Statistics stay readable meanwhile; "
-        "writes of visits wait until it is done."
+        "application (for example with COPY), or to repair them. Statistics stay readable "
+        "meanwhile; writes of visits wait until it is done."
     )
 
     def add_arguments(self, parser):

@@ -11,7 +11,7 @@ logger = logging.getLogger("servicecenter.purge")
 class Command(BaseCommand):
     help = (
         "Clear personal data past its retention period: visit notes after "
-        "VISIT_NOTE_RETENTION_DAYS. Safe to run as often as you like (e.g. nightly)."
+        "VISIT_NOTE_RETENTION_DAYS. Safe to run as often as you like (for example nightly)."
     )
 
     def handle(self, *args, **options) -> None:
