@@ -36,15 +36,6 @@ def _serialized_rollback_alongside_playwright(request, django_db_setup):
         connections[alias]._test_serialized_contents = contents
 
 
-@pytest.fixture(autouse=True)
-def _close_connections_in_playwrights_context():
-    """Close the test's database connections while Playwright's loop still runs: they belong
-    to its asyncio context, where the test database's teardown at the end of the session no
-    longer looks, and PostgreSQL would refuse to drop a database with a session still open."""
-    yield
-    connections.close_all()
-
-
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     # A Swedish tablet, as at the counters. The timers must not depend on the tablet's zone:
