@@ -90,11 +90,11 @@ class Indicator:
 
     @property
     def label(self) -> str:
-        return self.label_en if _english() else self.label_sv
+        return self.label_en if in_english() else self.label_sv
 
     @property
     def definition(self) -> str:
-        return self.definition_en if _english() else self.definition_sv
+        return self.definition_en if in_english() else self.definition_sv
 
     @property
     def measures(self) -> dict[str, Measure]:
@@ -103,7 +103,8 @@ class Indicator:
         return {part: measure for part, measure in parts.items() if measure is not None}
 
 
-def _english() -> bool:
+def in_english() -> bool:
+    """Whether labels are shown in English (Swedish otherwise, the default)."""
     return (get_language() or "sv").startswith("en")
 
 

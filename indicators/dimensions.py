@@ -38,9 +38,8 @@ from typing import Any, Literal
 from django.db.models import Exists, F, Func, OuterRef, QuerySet
 from django.db.models.expressions import Combinable
 from django.db.models.functions import TruncMonth, TruncWeek
-from django.utils.translation import get_language
 
-from indicators.definitions import Path
+from indicators.definitions import Path, in_english
 from indicators.sources import ROOT, Selection, SiteDay, local_zone, visits_in
 from organisations.models import Municipality, Site
 from visits.models import (
@@ -73,10 +72,6 @@ class Grouping:
 
 # From a row of each rolled source to its visit.
 VISIT_OF: dict[str, Path] = {"visit": ROOT, "help_item": Path("visit__")}
-
-
-def _english() -> bool:
-    return (get_language() or "sv").startswith("en")
 
 
 @dataclass(frozen=True)
@@ -156,7 +151,7 @@ class KeyedDimension(Dimension):
             return dict(
                 Municipality.objects.filter(code__in=list(keys)).values_list("code", "name")
             )
-        english = _english()
+        english = in_english()
         return {
             code: (label_en if english else label_sv) or code
             for code, label_sv, label_en in self.code_list.objects.filter(

@@ -136,7 +136,7 @@ def compute(
                 values.update(fill)
         else:
             for key, values in keyed.items():
-                values.update(grouped[key] if key in grouped else part.missing(key))
+                values.update(grouped[key])
 
     labels = _labels(dimensions, keyed)
     single = isinstance(group_by, str)
@@ -168,20 +168,34 @@ def _labels(dimensions: list[Dimension], keyed: dict[RowKey, Any]) -> dict[RowKe
     }
 
 
-def _nothing(measures: dict[str, Measure]) -> Callable[[RowKey], dict[str, Any]]:
+class _Rows(dict[RowKey, dict[str, Any]]):
+    """A part's values per row key, and what a row it has no values for gets (`default`):
+    nothing, unless the part says otherwise (an area without residents' visits has none)."""
+
+    def __init__(
+        self,
+        values: dict[RowKey, dict[str, Any]],
+        default: Callable[[RowKey], dict[str, Any]],
+    ) -> None:
+        super().__init__(values)
+        self.default = default
+
+    def __missing__(self, key: RowKey) -> dict[str, Any]:
+        return self.default(key)
+
+
+def _none_of(measures: dict[str, Measure]) -> Callable[[RowKey], dict[str, Any]]:
     return lambda key: dict.fromkeys(measures)
 
 
 @dataclass(frozen=True)
 class _Part:
     """Some of the measures, and how to read them for the total and per row key (`grouped`
-    gives None when these rows are not tied to the dimensions; `missing` gives what a row
-    the part has no rows for gets)."""
+    gives None when these rows are not tied to the dimensions)."""
 
     measures: dict[str, Measure]
     total: Callable[[], dict[str, Any]]
-    grouped: Callable[[list[Dimension]], dict[RowKey, dict[str, Any]] | None]
-    missing: Callable[[RowKey], dict[str, Any]]
+    grouped: Callable[[list[Dimension]], _Rows | None]
     ungrouped: str = "null"
 
 
@@ -198,7 +212,6 @@ def _parts(
             measures=source_measures,
             total=lambda: _total(source, selection, source_measures),
             grouped=lambda dimensions: _grouped(source, dimensions, selection, source_measures),
-            missing=_nothing(source_measures),
             ungrouped=source.ungrouped,
         )
 
@@ -218,7 +231,6 @@ def _parts(
             grouped=lambda dimensions: _rollup_grouped(
                 selection, dimensions, rolled, owned, histograms
             ),
-            missing=_nothing(rolled),
         ),
         *area,
         *(from_source(name) for name in rest),
@@ -326,7 +338,7 @@ def _row_key(row: dict[str, Any], dimensions: list[Dimension]) -> RowKey:
 
 def _grouped(
     source: Source, dimensions: list[Dimension], selection: Selection, measures: dict[str, Measure]
-) -> dict[RowKey, dict[str, Any]] | None:
+) -> _Rows | None:
     """{row key: {measure: value}} from the source's rows, or None when its rows are not
     tied to the dimensions (staffed hours by age band)."""
     keyed = [dimension for dimension in dimensions if isinstance(dimension, KeyedDimension)]
@@ -351,7 +363,8 @@ def _grouped(
             }
         )
     result = queryset.values(*keys).annotate(**_aggregates(measures, grouping.path)).order_by()
-    return {_row_key(row, dimensions): _unaliased(row) for row in result}
+    values = {_row_key(row, dimensions): _unaliased(row) for row in result}
+    return _Rows(values, default=_none_of(measures))
 
 
 def _rollup_sums(
@@ -430,7 +443,7 @@ def _rollup_grouped(
     measures: dict[str, Measure],
     owned: QuerySet | list[Any] | None,
     histograms: _Histograms,
-) -> dict[RowKey, dict[str, Any]]:
+) -> _Rows:
     reading = _RollupReading.of(dimensions)
     rows = _rollup_rows(selection, reading.dimension, days_only=reading.days_only)
     result = rows.values(**reading.keys).annotate(**_rollup_sums(measures, owned))
@@ -449,7 +462,7 @@ def _rollup_grouped(
         }
         for key, values in grouped.items():
             values[name] = medians.get(key)
-    return grouped
+    return _Rows(grouped, default=_none_of(measures))
 
 
 class _AreaPart:
@@ -462,64 +475,55 @@ class _AreaPart:
         self.selection = selection
         self.measures = measures
         self.from_rollups = from_rollups
-        # Of the last breakdown read: the areas' populations by code, and where the
-        # municipality sits in a row key (None: every row is the total's area).
-        self.populations: dict[str, int] = {}
-        self.place: int | None = None
 
     def part(self) -> _Part:
-        return _Part(
-            measures=self.measures, total=self.total, grouped=self.grouped, missing=self.missing
-        )
+        return _Part(measures=self.measures, total=self.total, grouped=self.grouped)
 
     def total(self) -> dict[str, Any]:
         if self.selection.area_municipalities is None:
             return dict.fromkeys(self.measures)
-        values = self._read([], self.selection.area_municipalities)
-        return values.get((), self.missing(()))
+        return self._read([], self.selection.area_municipalities)[()]
 
-    def grouped(self, dimensions: list[Dimension]) -> dict[RowKey, dict[str, Any]] | None:
+    def grouped(self, dimensions: list[Dimension]) -> _Rows | None:
         others = [d for d in dimensions if d is not MUNICIPALITY]
         if len(others) == len(dimensions) or any(not isinstance(d, TimeDimension) for d in others):
             return None
         areas = Municipality.objects.filter(pk__in=self.selection.sites.values("municipality"))
         return self._read(dimensions, areas)
 
-    def missing(self, key: RowKey) -> dict[str, Any]:
-        """A row without residents' visits: none, and its area's population."""
-        if self.place is None:
-            population = sum(self.populations.values()) if self.populations else None
-        else:
-            population = self.populations.get(key[self.place])
-        return {"visits_by_residents": 0, "population": population}
-
-    def _read(
-        self, dimensions: list[Dimension], areas: QuerySet[Municipality]
-    ) -> dict[RowKey, dict[str, Any]]:
-        self.place = dimensions.index(MUNICIPALITY) if MUNICIPALITY in dimensions else None
-        self.populations = {
+    def _read(self, dimensions: list[Dimension], areas: QuerySet[Municipality]) -> _Rows:
+        """The residents' visits and the population per row key; a row without residents'
+        visits has none, and its area's population."""
+        populations = {
             row["code"]: row["population"]
             for row in areas.order_by()
             .values("code")
             .annotate(population=self.measures["population"].expression(ROOT))
         }
+        place = dimensions.index(MUNICIPALITY) if MUNICIPALITY in dimensions else None
+
+        def nothing(key: RowKey) -> dict[str, Any]:
+            if place is None:
+                population = sum(populations.values()) if populations else None
+            else:
+                population = populations.get(key[place])
+            return {"visits_by_residents": 0, "population": population}
+
         times = [d for d in dimensions if d is not MUNICIPALITY]
         counts: dict[RowKey, int] = defaultdict(int)
-        for row in self._residents(times):
+        for row in self._residents(times, codes=list(populations)):
             resident, count = row.pop("resident"), row.pop("count")
-            if resident not in self.populations:
+            if resident not in populations:
                 continue
             time_key = iter(_row_key(row, times))
             key = tuple(resident if d is MUNICIPALITY else next(time_key) for d in dimensions)
             counts[key] += count
-        return {
-            key: {**self.missing(key), "visits_by_residents": count}
-            for key, count in counts.items()
-        }
+        values = {key: {**nothing(key), "visits_by_residents": n} for key, n in counts.items()}
+        return _Rows(values, default=nothing)
 
-    def _residents(self, times: list[Dimension]) -> QuerySet:
-        """Visits by residents of the areas, per municipality of residence and time key."""
-        codes = list(self.populations)
+    def _residents(self, times: list[Dimension], *, codes: list[str]) -> QuerySet:
+        """Visits by residents of the areas (`codes`), per municipality of residence and
+        time key."""
         if self.from_rollups:
             days_only = any(isinstance(d, SiteDayDimension) and d.days_only for d in times)
             # Every resident's rows, the areas' picked below: a `key IN (...)` beside the
