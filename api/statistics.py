@@ -9,16 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from accounts.access import Action, organisations_for, sites_for
+from accounts.access import Action, organisations_for
 from api.bounds import OUT_OF_RANGE, date_in_range
 from indicators.definitions import INDICATORS
 from indicators.engine import GROUP_BY_CHOICES, StatsTable, compute
+from indicators.reports import ScopeNotReadable, ScopeTooWide, readable_scope, statistics_read
 from indicators.scopes import Scope, ScopeError, parse_scope
 from indicators.suppression import suppress
 from organisations.models import Municipality, Site
@@ -105,44 +105,34 @@ def default_scope(user) -> Scope:
 
 
 def statistics_for(*, user, request: StatsRequest) -> dict[str, Any]:
-    """The scope's statistics, whole: a scope is answered for every site in it (suppressed
-    where the caller's organisation does not own the data) or refused, never narrowed to
-    the caller's sites under the wider label. Who may read which sites' statistics is
-    `sites_for(user, Action.VIEW_STATISTICS)`: analysts and partners their region, staff
-    and managers their own organisation's sites."""
-    readable = sites_for(user, Action.VIEW_STATISTICS)
-    scope = request.scope
-    # Evaluated once: as a nested subquery the planner guesses one or two sites and reads
-    # the visit table once per site (bench/RESULTS.md).
-    in_scope = list(scope.sites.annotate(readable=Exists(readable.filter(pk=OuterRef("pk")))))
-    sites = [site for site in in_scope if site.readable]
-    if in_scope and not sites:
-        # Outside the caller's reach: answered exactly like a scope that does not exist.
-        raise NotFound(_("No statistics for that scope."))
-    if len(sites) < len(in_scope):
+    """The scope's statistics, whole and suppressed where the caller's organisation does
+    not own the data (indicators.reports); a scope outside the caller's reach is answered
+    exactly like one that does not exist."""
+    try:
+        readable = readable_scope(caller=user, scope=request.scope)
+    except ScopeNotReadable as error:
+        raise NotFound(_("No statistics for that scope.")) from error
+    except ScopeTooWide as error:
         raise PermissionDenied(
             _(
                 "This scope includes sites whose statistics you may not read. Choose a scope "
                 "within your own organisation, for example organisation:<code> or site:<code>."
             )
-        )
-    table = compute(
-        sites=sites,
+        ) from error
+    statistics = statistics_read(
+        readable,
         date_from=request.date_from,
         date_to=request.date_to,
         group_by=request.group_by,
-        area_municipalities=scope.area_municipalities,
-        owned_organisations=organisations_for(user, Action.VIEW),
     )
-    table, suppressed = suppress(table, min_cell=settings.STATS_MIN_CELL)
     return {
-        "scope": str(scope),
+        "scope": str(request.scope),
         "from": request.date_from.isoformat(),
         "to": request.date_to.isoformat(),
         "group_by": request.group_by,
         "min_cell": settings.STATS_MIN_CELL,
-        **table.public(),
-        "suppressed": suppressed,
+        **statistics.table.public(),
+        "suppressed": statistics.suppressed,
     }
 
 

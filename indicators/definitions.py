@@ -17,7 +17,7 @@ indicator on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -329,11 +329,12 @@ INDICATORS: dict[str, Indicator] = {
 }
 
 
-def measures_by_source() -> dict[str, dict[str, Measure]]:
-    """Every measure of the available indicators once, by source and name."""
+def measures_by_source(codes: Collection[str] | None = None) -> dict[str, dict[str, Measure]]:
+    """Every measure of the available indicators (of those in `codes`) once, by source and
+    name."""
     measures: dict[str, dict[str, Measure]] = {}
     for indicator in INDICATORS.values():
-        if indicator.available:
+        if indicator.available and (codes is None or indicator.code in codes):
             for measure in indicator.measures.values():
                 measures.setdefault(measure.over, {})[measure.name] = measure
     return measures

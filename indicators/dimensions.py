@@ -35,9 +35,21 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.db.models import Exists, F, Func, OuterRef, QuerySet
+from django.db.models import CharField, Exists, F, Func, OuterRef, QuerySet, Value
 from django.db.models.expressions import Combinable
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions import (
+    Cast,
+    Concat,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    LPad,
+    TruncMonth,
+    TruncWeek,
+)
+from django.utils import formats
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from indicators.definitions import Path, in_english
 from indicators.sources import ROOT, Selection, SiteDay, local_zone, visits_in
@@ -85,6 +97,11 @@ class Dimension:
     def keyed(self) -> bool:
         return not isinstance(self, SiteDayDimension)
 
+    @property
+    def label(self) -> str:
+        """What a row of this breakdown is, as a column heading or a filter's label."""
+        return capfirst(str(DIMENSION_LABELS.get(self.code, self.code)))
+
     def format_key(self, value: Any) -> str:
         return str(value)
 
@@ -113,10 +130,15 @@ class TimeDimension(SiteDayDimension):
     def key(self, row: SiteDay) -> Combinable:
         return self.truncate(row.moment, tzinfo=local_zone() if row.local else None)
 
+    key_label: Callable[[str], str] = str
+
     def format_key(self, value: Any) -> str:
         if isinstance(value, str):  # SQLite's raw answer, where no converter ran
             value = datetime.date.fromisoformat(value[:10])
         return self.key_format(value)
+
+    def labels(self, keys: Collection[str]) -> dict[str, str]:
+        return {key: self.key_label(key) for key in keys}
 
 
 @dataclass(frozen=True)
@@ -182,6 +204,41 @@ class VisitFieldDimension(KeyedDimension):
 
 
 @dataclass(frozen=True)
+class WeekdayHourDimension(KeyedDimension):
+    """When the visit began, by weekday and hour in Swedish time: keys like "1-09" (Monday,
+    9–10), ISO weekdays 1 (Monday) to 7. The rollups keep days, not hours, so this is a
+    keyed dimension of its own; it draws the staffing heatmap."""
+
+    def grouping(self, source: str) -> Grouping | None:
+        visit = VISIT_OF.get(source)
+        if visit is None:
+            return None
+        return Grouping(key=lambda: weekday_hour_key(visit("started_at")))
+
+    def labels(self, keys: Collection[str]) -> dict[str, str]:
+        return {key: _weekday_hour_label(key) for key in keys}
+
+
+def weekday_hour_key(moment: str) -> Combinable:
+    zone = local_zone()
+    hour = Cast(ExtractHour(moment, tzinfo=zone), CharField())
+    return Concat(
+        Cast(ExtractIsoWeekDay(moment, tzinfo=zone), CharField()),
+        Value("-"),
+        LPad(hour, 2, Value("0")),
+        output_field=CharField(),
+    )
+
+
+def _weekday_hour_label(key: str) -> str:
+    """ "måndag 09–10" / "Monday 09–10"."""
+    weekday, hour = (int(part) for part in key.split("-"))
+    # 2024-01-01 was a Monday: a date with the right weekday for the localised name.
+    name = formats.date_format(datetime.date(2024, 1, weekday), "l")
+    return f"{name} {hour:02d}–{(hour + 1) % 24:02d}"
+
+
+@dataclass(frozen=True)
 class HelpItemFieldDimension(KeyedDimension):
     """A field of the visit's help items: a visit has one key per distinct value."""
 
@@ -234,7 +291,19 @@ def _iso_week(value: datetime.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-MONTH = TimeDimension("month", truncate=TruncMonth, key_format=_month)
+def _month_label(key: str) -> str:
+    """ "mars 2026" / "March 2026"."""
+    first = datetime.date.fromisoformat(f"{key}-01")
+    return formats.date_format(first, "F Y").capitalize()
+
+
+def _week_label(key: str) -> str:
+    """ "v. 12 2026" / "wk 12 2026": a week is known by its number in Sweden."""
+    year, week = key.split("-W")
+    return _("wk %(week)d %(year)s") % {"week": int(week), "year": year}
+
+
+MONTH = TimeDimension("month", truncate=TruncMonth, key_format=_month, key_label=_month_label)
 MUNICIPALITY = PlaceDimension("municipality", field="municipality__code", named=Municipality)
 # Where the visitor lives (SCB code): the rows visits per 1,000 inhabitants counts.
 RESIDENT = VisitFieldDimension(
@@ -250,7 +319,13 @@ DIMENSIONS: dict[str, Dimension] = {
     dimension.code: dimension
     for dimension in [
         MONTH,
-        TimeDimension("week", truncate=TruncWeek, key_format=_iso_week, days_only=True),
+        TimeDimension(
+            "week",
+            truncate=TruncWeek,
+            key_format=_iso_week,
+            key_label=_week_label,
+            days_only=True,
+        ),
         PlaceDimension("site", field="code", named=Site),
         MUNICIPALITY,
         HelpItemFieldDimension("service", field="service_id", code_list=EService),
@@ -260,8 +335,25 @@ DIMENSIONS: dict[str, Dimension] = {
         VisitFieldDimension("gender", field="gender", choices=Visit.Gender),
         VisitFieldDimension("channel", field="channel_id", code_list=Channel),
         BarrierDimension("barrier", code_list=Barrier),
+        WeekdayHourDimension("weekday_hour"),
         RESIDENT,
     ]
+}
+
+DIMENSION_LABELS = {
+    "month": pgettext_lazy("period", "Month"),
+    "week": pgettext_lazy("period", "Week"),
+    "site": gettext_lazy("Site"),
+    "municipality": gettext_lazy("Municipality"),
+    "service": gettext_lazy("E-service"),
+    "provider": gettext_lazy("Provider"),
+    "mode": gettext_lazy("Help mode"),
+    "age_band": gettext_lazy("Age band"),
+    "gender": gettext_lazy("Gender"),
+    "channel": gettext_lazy("Channel"),
+    "barrier": gettext_lazy("Barrier"),
+    "weekday_hour": gettext_lazy("Weekday and hour"),
+    "resident": gettext_lazy("Municipality of residence"),
 }
 
 GROUP_BY_CHOICES: tuple[str, ...] = tuple(code for code, d in DIMENSIONS.items() if d.public)

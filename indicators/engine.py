@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -38,7 +38,7 @@ from indicators.sources import ROLLUP_ROW, ROOT, SOURCES, Selection, SiteDay, So
 from organisations.models import Municipality, Organisation, Site
 from visits.models import Visit
 
-__all__ = ["GROUP_BY_CHOICES", "GroupByError", "StatsTable", "compute"]
+__all__ = ["GROUP_BY_CHOICES", "GroupByError", "StatsTable", "compute", "dimensions_of"]
 
 FOREIGN_VISITS = "_foreign_visits"
 NUMERATORS = "_numerators"
@@ -90,6 +90,7 @@ def compute(
     area_municipalities: QuerySet[Municipality] | None = None,
     owned_organisations: QuerySet[Organisation] | Iterable[Organisation] | None = None,
     from_rollups: bool = True,
+    indicators: Collection[str] | None = None,
 ) -> StatsTable:
     """All indicators at `sites` from `date_from` to `date_to` (both inclusive, Swedish
     time), for the whole scope and, with `group_by`, per key: one dimension's code (rows
@@ -101,7 +102,7 @@ def compute(
     The visit and help-item measures are read from the rollups, which every write keeps
     exact; `from_rollups=False` computes them from the visit tables instead (the same
     aggregates: tests compare the two)."""
-    dimensions = _dimensions(group_by)
+    dimensions = dimensions_of(group_by)
     if date_from > date_to:
         raise ValueError(_("The start date must not be after the end date."))
     site_ids = _site_ids(sites)
@@ -112,7 +113,8 @@ def compute(
         date_to=date_to,
         area_municipalities=area_municipalities,
     )
-    measures = _measures_by_source(owned_organisations)
+    codes = None if indicators is None else {"visits", *indicators}
+    measures = _measures_by_source(owned_organisations, codes)
     parts = _parts(
         selection, measures, from_rollups=from_rollups, owned=_owned_pks(owned_organisations)
     )
@@ -144,13 +146,13 @@ def compute(
         {
             "key": key[0] if single else key,
             "label": labels[key][0] if single else labels[key],
-            **_indicator_values(keyed[key]),
+            **_indicator_values(keyed[key], codes),
         }
         for key in sorted(keyed)
     ]
     return StatsTable(
         rows=rows,
-        total=_indicator_values(total),
+        total=_indicator_values(total, codes),
         group_by=group_by if group_by is None or single else ",".join(group_by),
     )
 
@@ -237,7 +239,8 @@ def _parts(
     ]
 
 
-def _dimensions(group_by: GroupBy) -> list[Dimension]:
+def dimensions_of(group_by: GroupBy) -> list[Dimension]:
+    """The dimensions of a breakdown, or GroupByError saying why it cannot be made."""
     if group_by is None:
         return []
     codes = [group_by] if isinstance(group_by, str) else list(group_by)
@@ -274,10 +277,11 @@ def _pks(objects: QuerySet | Iterable[Any]) -> QuerySet | list[Any]:
 
 def _measures_by_source(
     owned_organisations: QuerySet[Organisation] | Iterable[Organisation] | None,
+    codes: Collection[str] | None,
 ) -> dict[str, dict[str, Measure]]:
-    """Every measure of the available indicators once, by source and name, and the count
-    of visits that are not the caller's."""
-    measures = {"visit": {}, **measures_by_source()}
+    """Every measure of the indicators (all available ones, or those in `codes`) once, by
+    source and name, and the count of visits that are not the caller's."""
+    measures = {"visit": {}, **measures_by_source(codes)}
     measures["visit"] = {**measures["visit"], _FOREIGN: _foreign_visits(owned_organisations)}
     return measures
 
@@ -618,14 +622,17 @@ def _median_names(measures: dict[str, Measure]) -> list[str]:
     return [name for name, measure in measures.items() if measure.is_median]
 
 
-def _indicator_values(measured: dict[str, Any]) -> dict[str, Any]:
-    """Indicator values from the measured aggregates, with the private counts suppression
-    needs. Arithmetic on a handful of numbers per row: the data were aggregated in SQL."""
+def _indicator_values(measured: dict[str, Any], codes: Collection[str] | None) -> dict[str, Any]:
+    """Indicator values from the measured aggregates (of all indicators, or those in
+    `codes`), with the private counts suppression needs. Arithmetic on a handful of numbers
+    per row: the data were aggregated in SQL."""
     values: dict[str, Any] = {}
     numerators: dict[str, Any] = {}
     denominators: dict[str, Any] = {}
     for indicator in INDICATORS.values():
         code = indicator.code
+        if codes is not None and code not in codes:
+            continue
         if not indicator.available:
             values[code] = None
             continue

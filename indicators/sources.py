@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from indicators.definitions import Path
 from organisations.models import Municipality, Site
@@ -126,8 +127,11 @@ HELP_ITEM_SOURCE = Source(
 
 
 def _staffed_hours(selection: Selection) -> QuerySet:
+    # Hours are planned ahead (visits.services.staffed_hours_refresh), but only the days that
+    # have begun were worked: a period running past today relates its visits to those.
+    last_day = min(selection.date_to, timezone.localdate())
     return StaffedHours.objects.filter(
-        site__in=selection.sites, date__gte=selection.date_from, date__lte=selection.date_to
+        site__in=selection.sites, date__gte=selection.date_from, date__lte=last_day
     )
 
 

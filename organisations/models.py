@@ -100,6 +100,11 @@ class Organisation(models.Model):
         return self.name
 
 
+# Words the site's URLs use beside its code (/visits/list/, /visits/<code>/): no site may be
+# called by one of them.
+RESERVED_SITE_CODES = ("list", "visit")
+
+
 class Site(models.Model):
     """A place where help is given; `code` is the stable slug the API and URLs use."""
 
@@ -140,6 +145,11 @@ class Site(models.Model):
             ),
             models.CheckConstraint(
                 condition=GreaterThanOrEqual(Length("code"), 2), name="site_code_not_trivial"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(code__in=RESERVED_SITE_CODES),
+                name="site_code_not_reserved",
+                violation_error_message=_("This code is a word the site's addresses use."),
             ),
         ]
 

@@ -1,3 +1,9 @@
 """WebSocket routes; each app adds its consumers here (live dashboards, queue display)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from indicators.consumers import DashboardConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/statistik/<str:kind>/<slug:code>/", DashboardConsumer.as_asgi()),
+]

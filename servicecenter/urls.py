@@ -5,9 +5,11 @@ from servicecenter import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
     path("tillganglighet/", views.accessibility_statement, name="accessibility"),
     path("accounts/", include("accounts.urls")),
     path("visits/", include("visits.urls")),
+    path("statistik/", include("indicators.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

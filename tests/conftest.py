@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
@@ -48,6 +49,13 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: what one test cached (live figures under site
+    generations, throttle counts) must not answer in the next, whose rows may reuse ids."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

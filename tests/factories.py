@@ -15,8 +15,11 @@ from visits.models import (
     HelpMode,
     Language,
     Outcome,
+    StaffingException,
+    StaffingPattern,
     Visit,
 )
+from visits.services import HelpItemInput, visit_log
 
 PASSWORD = "demo12345"
 
@@ -95,6 +98,28 @@ def earlier_today() -> datetime.datetime:
     return max(now - datetime.timedelta(minutes=30), midnight)
 
 
+def log_visit(site, **overrides) -> Visit:
+    """A visit logged through the workflow (visits.services), as the counter logs it: with
+    its audit entry, rollups and live event, unlike VisitFactory, which writes rows."""
+    values = {
+        "site": site,
+        "started_at": timezone.now(),
+        "duration_min": 20,
+        "channel": Channel.objects.get(code="walk_in"),
+        "age_band": AgeBand.objects.get(code="65-74"),
+        "language": Language.objects.get(code="sv"),
+        "help_items": [
+            HelpItemInput(
+                service=EService.objects.get(code="1177.login"),
+                mode=HelpMode.objects.get(code="guided"),
+                outcome=Outcome.objects.get(code="resolved"),
+            )
+        ],
+    }
+    values.update(overrides)
+    return visit_log(**values)
+
+
 class VisitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Visit
@@ -130,3 +155,31 @@ class VisitFactory(factory.django.DjangoModelFactory):
         # way those services do (after its help items and barriers, declared above).
         if create:
             rollup_add(visit_ids=[visit.pk])
+
+
+class StaffingPatternFactory(factory.django.DjangoModelFactory):
+    """One open weekday of a site's regular week; StaffedHours follow only once refreshed
+    (visits.services.staffed_hours_refresh), as the factory writes past the workflows."""
+
+    class Meta:
+        model = StaffingPattern
+        django_get_or_create = ["site", "weekday"]
+
+    site = factory.SubFactory(SiteFactory)
+    weekday = 0
+    opens = datetime.time(9, 0)
+    closes = datetime.time(16, 0)
+    staff_on_duty = 2
+
+
+class StaffingExceptionFactory(factory.django.DjangoModelFactory):
+    """A closed day by default; pass `closed=False` with hours for an open one."""
+
+    class Meta:
+        model = StaffingException
+        django_get_or_create = ["site", "date"]
+
+    site = factory.SubFactory(SiteFactory)
+    date = datetime.date(2026, 6, 19)
+    closed = True
+    note = ""

@@ -20,6 +20,18 @@ def _routes(patterns, prefix: str = "") -> Iterator[str]:
             yield route
 
 
+def samples_for(site, visit) -> dict[str, str]:
+    """Parameters naming a site and a visit (and the site's statistics), for `every_path`."""
+    return {
+        "site_code": site.code,
+        "visit_id": str(visit.pk),
+        "pk": str(visit.pk),
+        "kind": "site",
+        "code": site.code,
+        "chart": "barriers",
+    }
+
+
 def every_path(samples: Mapping[str, str], *, skip: tuple[str, ...] = ("admin/",)) -> list[str]:
     """Each route with its parameters filled in from `samples` (by parameter name). Routes
     under a prefix in `skip` are left out: the admin's hundreds of generated pages are

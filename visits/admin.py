@@ -15,6 +15,8 @@ from visits.models import (
     Outcome,
     Provider,
     StaffedHours,
+    StaffingException,
+    StaffingPattern,
     Visit,
 )
 from visits.records import HELP_ITEMS, plain_values, visit_record_errors
@@ -120,4 +122,33 @@ class StaffedHoursAdmin(admin.ModelAdmin):
     list_display = ["date", "site", "open_hours", "staff_hours"]
     list_filter = ["site"]
     list_select_related = ["site"]
+    date_hierarchy = "date"
+
+
+class StaffingReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, not edited: a change must rewrite the site's StaffedHours, which the staffing
+    page does through visits.services (an administrator may use that page for any site)."""
+
+    list_select_related = ["site"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffingPattern)
+class StaffingPatternAdmin(StaffingReadOnlyAdmin):
+    list_display = ["site", "weekday", "opens", "closes", "staff_on_duty"]
+    list_filter = ["site"]
+
+
+@admin.register(StaffingException)
+class StaffingExceptionAdmin(StaffingReadOnlyAdmin):
+    list_display = ["date", "site", "closed", "opens", "closes", "staff_on_duty", "note"]
+    list_filter = ["site", "closed"]
     date_hierarchy = "date"

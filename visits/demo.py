@@ -35,7 +35,15 @@ from django.utils import timezone
 
 from indicators.rollups import rollup_rebuild
 from organisations.models import Membership, Municipality, Organisation, Region, Site
-from visits.models import HelpItem, StaffedHours, Visit
+from visits.models import (
+    HelpItem,
+    StaffedHours,
+    StaffingException,
+    StaffingPattern,
+    Visit,
+    Weekday,
+)
+from visits.services import staffed_hours_refresh, staffing_horizon
 
 T = TypeVar("T")
 
@@ -285,6 +293,7 @@ def demo_seed(
     rollup_rebuild(site_ids=[site.pk for site in sites.values()])
     staffed_hours = _staffed_hours(rng, sites=sites, start=start, end=today)
     StaffedHours.objects.bulk_create(staffed_hours, batch_size=BATCH_SIZE)
+    _ensure_staffing(sites, today=today)
     return DemoSummary(visit_count, help_count, len(sites), [u.username for u in USERS])
 
 
@@ -627,3 +636,44 @@ def _staffed_hours(
                 )
             )
     return rows
+
+
+# The centres' regular week, which the past days' staffed hours above follow: 7 hours Monday
+# to Thursday and 6.5 on Fridays. The staff on duty is the most a centre has (the past days
+# draw between its fewest and most, as absences would). Planned from today on; the summer
+# break of the small centres is recorded as exceptions.
+DEMO_OPENS = datetime.time(9, 0)
+DEMO_CLOSES = {weekday: datetime.time(16, 0) for weekday in range(Weekday.FRIDAY)} | {
+    Weekday.FRIDAY: datetime.time(15, 30)
+}
+SUMMER_BREAK_NOTE = "Sommarstängt"
+
+
+def _ensure_staffing(sites: dict[str, Site], *, today: datetime.date) -> None:
+    """The service centres' regular week and summer breaks, and their StaffedHours from today
+    to the end of next year. Written as plain rows like the rest of the demo (no audit
+    history), and the same on every run of the same day."""
+    centres = [spec for spec in SITES if spec.kind == Site.Kind.SERVICE_CENTRE]
+    demo_sites = [sites[spec.code] for spec in centres]
+    StaffingPattern.objects.filter(site__in=demo_sites).delete()
+    StaffingException.objects.filter(site__in=demo_sites).delete()
+    horizon = staffing_horizon(today)
+    StaffingPattern.objects.bulk_create(
+        StaffingPattern(
+            site=sites[spec.code],
+            weekday=weekday,
+            opens=DEMO_OPENS,
+            closes=closes,
+            staff_on_duty=spec.staff_on_duty[1],
+        )
+        for spec in centres
+        for weekday, closes in DEMO_CLOSES.items()
+    )
+    StaffingException.objects.bulk_create(
+        StaffingException(site=sites[spec.code], date=day, closed=True, note=SUMMER_BREAK_NOTE)
+        for spec in centres
+        for day in _days(today, horizon + datetime.timedelta(days=1))
+        if day.weekday() < Weekday.SATURDAY and day.isocalendar().week in spec.summer_closed_weeks
+    )
+    for site in demo_sites:
+        staffed_hours_refresh(site=site, date_from=today, date_to=horizon)

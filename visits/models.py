@@ -15,6 +15,7 @@ from visits.records import (
     NOTE_VALIDATORS,
     PARTICIPANTS,
     Gender,
+    Limit,
 )
 
 
@@ -315,6 +316,145 @@ class StaffedHours(models.Model):
             models.CheckConstraint(
                 condition=models.Q(staff_hours__gte=0, staff_hours__lte=240),
                 name="staffed_hours_staff_0_to_240",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.date}"
+
+
+# --- Staffing: the regular week and its exceptions, from which StaffedHours are written ------
+
+# At most ten on duty: a day is shorter than 24 hours, so a day's staff hours stay within
+# StaffedHours' 0–240 check whatever the hours.
+STAFF_ON_DUTY = Limit(0, 10)
+STAFFING_NOTE_MAX_LENGTH = 100
+CLOSES_AFTER_OPENS = _("The closing time must be after the opening time.")
+
+
+class Weekday(models.IntegerChoices):
+    """Python's numbering (date.weekday()), Monday first as in a Swedish week."""
+
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class StaffingPattern(models.Model):
+    """One open weekday of a site's regular week: its opening hours and the staff on duty.
+    A weekday without a row is closed. Only the current week is kept: what earlier weeks
+    were is kept in the StaffedHours rows written from them, and in the audit history."""
+
+    Weekday = Weekday
+
+    # A site's settings rather than records: they go with the site (its StaffedHours rows,
+    # the records, protect it while they exist).
+    site = models.ForeignKey(
+        "organisations.Site",
+        on_delete=models.CASCADE,
+        related_name="staffing_pattern",
+        verbose_name=_("site"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+    staff_on_duty = models.PositiveSmallIntegerField(
+        _("staff on duty"), validators=STAFF_ON_DUTY.validators
+    )
+
+    class Meta:
+        ordering = ["site", "weekday"]
+        verbose_name = _("weekly opening hours")
+        verbose_name_plural = _("weekly opening hours")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "weekday"], name="staffing_pattern_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6),
+                name="staffing_pattern_weekday_0_to_6",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="staffing_pattern_closes_after_opens",
+                violation_error_message=CLOSES_AFTER_OPENS,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    staff_on_duty__gte=STAFF_ON_DUTY.low, staff_on_duty__lte=STAFF_ON_DUTY.high
+                ),
+                name=f"staffing_pattern_staff_{STAFF_ON_DUTY.low}_to_{STAFF_ON_DUTY.high}",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class StaffingException(models.Model):
+    """One date on which a site departs from its regular week: closed (a staff day, a
+    closure), or open with other hours, which also opens a public holiday."""
+
+    site = models.ForeignKey(
+        "organisations.Site",
+        on_delete=models.CASCADE,
+        related_name="staffing_exceptions",
+        verbose_name=_("site"),
+    )
+    date = models.DateField(_("date"))
+    closed = models.BooleanField(_("closed"), default=True)
+    # Set exactly when the site is open that day.
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+    staff_on_duty = models.PositiveSmallIntegerField(
+        _("staff on duty"), null=True, blank=True, validators=STAFF_ON_DUTY.validators
+    )
+    # Shown to managers only, but free text all the same: no personal data (SPEC §3).
+    note = models.CharField(
+        _("note"),
+        max_length=STAFFING_NOTE_MAX_LENGTH,
+        blank=True,
+        validators=NOTE_VALIDATORS,
+        help_text=_("For example “Midsommarafton” or “Staff training”."),
+    )
+
+    class Meta:
+        ordering = ["site", "date"]
+        verbose_name = _("opening hours exception")
+        verbose_name_plural = _("opening hours exceptions")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "date"], name="staffing_exception_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    closed=True, opens__isnull=True, closes__isnull=True, staff_on_duty__isnull=True
+                )
+                | models.Q(
+                    closed=False,
+                    opens__isnull=False,
+                    closes__isnull=False,
+                    staff_on_duty__isnull=False,
+                    closes__gt=models.F("opens"),
+                ),
+                name="staffing_exception_hours_when_open",
+                violation_error_message=_(
+                    "A closed day has no hours; an open day needs an opening time, a later "
+                    "closing time and the staff on duty."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(staff_on_duty__isnull=True)
+                | models.Q(
+                    staff_on_duty__gte=STAFF_ON_DUTY.low, staff_on_duty__lte=STAFF_ON_DUTY.high
+                ),
+                name=f"staffing_exception_staff_{STAFF_ON_DUTY.low}_to_{STAFF_ON_DUTY.high}",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("note"), STAFFING_NOTE_MAX_LENGTH),
+                name=f"staffing_exception_note_max_{STAFFING_NOTE_MAX_LENGTH}",
             ),
         ]
 

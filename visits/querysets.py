@@ -63,3 +63,61 @@ class VisitQuerySet(models.QuerySet):
         return self.select_related("site", "channel", "age_band", "created_by").prefetch_related(
             "help_items__service", "help_items__mode", "help_items__outcome"
         )
+
+    def started_between(self, first_day: datetime.date, last_day: datetime.date) -> VisitQuerySet:
+        """Visits started from the first day to the last, both whole days in the local time
+        zone. Bounds on started_at itself, so the (site, started_at) index serves them."""
+        start = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time.min))
+        end = timezone.make_aware(
+            datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min)
+        )
+        return self.filter(started_at__gte=start, started_at__lt=end)
+
+    def with_help_item(
+        self, *, services=(), provider=None, modes=(), outcome=None
+    ) -> VisitQuerySet:
+        """Visits with at least one help item matching every condition given: one EXISTS
+        subquery, so a visit with two matching help items is still listed once."""
+        from visits.models import HelpItem  # the models import this module
+
+        conditions = models.Q()
+        if services:
+            conditions &= models.Q(service__in=services)
+        if provider is not None:
+            conditions &= models.Q(service__provider=provider)
+        if modes:
+            conditions &= models.Q(mode__in=modes)
+        if outcome is not None:
+            conditions &= models.Q(outcome=outcome)
+        if not conditions:
+            return self
+        return self.filter(
+            models.Exists(HelpItem.objects.filter(conditions, visit=models.OuterRef("pk")))
+        )
+
+    def with_barrier(self, barriers) -> VisitQuerySet:
+        """Visits that met any of the barriers (an EXISTS subquery: no duplicates)."""
+        if not barriers:
+            return self
+        through = self.model.barriers.through
+        return self.filter(
+            models.Exists(through.objects.filter(visit=models.OuterRef("pk"), barrier__in=barriers))
+        )
+
+    def for_visit_list(self) -> VisitQuerySet:
+        """What the visit list and its exports show, in a fixed number of queries per page or
+        per chunk: the visit with its site and taxonomies, then its help items with their
+        e-service, help mode and outcome in one more query. The note is never read: free text
+        stays out of lists and exports."""
+        from visits.models import HelpItem
+
+        return (
+            self.select_related("site", "channel", "age_band")
+            .prefetch_related(
+                models.Prefetch(
+                    "help_items",
+                    queryset=HelpItem.objects.select_related("service", "mode", "outcome"),
+                )
+            )
+            .defer("note")
+        )

@@ -7,18 +7,25 @@ import operator
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+import holidays
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from holidays.constants import DE_FACTO, PUBLIC
 
 from audit.models import AuditEntry
 from audit.services import audit_record, audit_record_many, audit_scrub_field
 from indicators.rollups import rollup_add, rollup_change, rollup_subtract
 from organisations.models import Municipality, Site
 from servicecenter.bulk_copy import copy_rows, copy_supported
-from servicecenter.live import broadcast_on_commit, site_group
+from servicecenter.live import site_changed_on_commit
 from visits.models import (
     AgeBand,
     Barrier,
@@ -28,6 +35,9 @@ from visits.models import (
     HelpMode,
     Language,
     Outcome,
+    StaffedHours,
+    StaffingException,
+    StaffingPattern,
     Visit,
 )
 from visits.querysets import undo_window
@@ -111,8 +121,8 @@ def _check_record(
 
 
 def _broadcast(visit: Visit, event_type: str) -> None:
-    broadcast_on_commit(
-        site_group(visit.site.code),
+    site_changed_on_commit(
+        visit.site.code,
         {"type": event_type, "visit": str(visit.pk), "site": visit.site.code},
     )
 
@@ -509,7 +519,356 @@ def _announce_ingest(records: Sequence[VisitRecord]) -> None:
     for record in records:
         counts[record.site_id] = counts.get(record.site_id, 0) + 1
     for site_id, count in counts.items():
-        broadcast_on_commit(
-            site_group(site_codes[site_id]),
+        site_changed_on_commit(
+            site_codes[site_id],
             {"type": "visits.ingested", "site": site_codes[site_id], "count": count},
         )
+
+
+# --- Staffing: opening hours, staff on duty and the StaffedHours written from them -----------
+#
+# A site's regular week (StaffingPattern), its exceptions (StaffingException) and Sweden's
+# public holidays decide its StaffedHours rows, which `visits_per_staffed_hour` divides by.
+# These workflows are the only writers of those rows apart from the demo and the admin, and
+# write them whenever one of the three changes, for the days the change concerns: days
+# before a new week applies keep the hours recorded for them.
+#
+# A closed day has no StaffedHours row rather than a row of zeros. The indicator sums staff
+# hours, to which a zero row adds nothing, and without zero rows the table means one thing
+# whoever wrote it: the demo and the rows recorded before this workflow existed have rows
+# for open days only. (An open day with no staff on duty still has its row: open hours, no
+# staff hours.)
+
+ONE_DAY = datetime.timedelta(days=1)
+HUNDREDTH = Decimal("0.01")
+SECONDS_PER_HOUR = 3600
+_STAFFED_HOURS_FIELDS = ("site_id", "date", "open_hours", "staff_hours")
+_PATTERN_AUDIT_FIELDS = ("site_id", "weekday", "opens", "closes", "staff_on_duty")
+_EXCEPTION_AUDIT_FIELDS = ("site_id", "date", "closed", "opens", "closes", "staff_on_duty", "note")
+
+TOO_EARLY = _("Choose %(earliest)s or later: earlier days keep the hours recorded for them.")
+TOO_LATE = _("Choose %(horizon)s or earlier: staffed hours are planned to the end of next year.")
+
+
+@dataclass(frozen=True)
+class StaffingDay:
+    """One open weekday of a regular week (0 = Monday)."""
+
+    weekday: int
+    opens: datetime.time
+    closes: datetime.time
+    staff_on_duty: int
+
+
+@dataclass(frozen=True)
+class StaffingCalendarDay:
+    """A day that departs from the regular week: a public holiday, an exception, or both."""
+
+    date: datetime.date
+    holiday: str  # the public holiday's name in the current language, or ""
+    exception: StaffingException | None
+
+    @property
+    def is_open(self) -> bool:
+        # A public holiday is closed unless an exception opens it.
+        return self.exception is not None and not self.exception.closed
+
+
+def staffing_horizon(today: datetime.date | None = None) -> datetime.date:
+    """The last day StaffedHours are written ahead for: the end of next calendar year."""
+    today = today or timezone.localdate()
+    return datetime.date(today.year + 1, 12, 31)
+
+
+def staffing_earliest(today: datetime.date | None = None) -> datetime.date:
+    """The first day a manager may still change: a year back. Older days stay as recorded."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 1, day=28)
+
+
+def staffing_date_check(day: datetime.date) -> None:
+    """Raise ValidationError unless the staffing of `day` may be changed (an exception's date,
+    the day a new week applies from)."""
+    earliest, horizon = staffing_earliest(), staffing_horizon()
+    if day < earliest:
+        raise ValidationError(
+            TOO_EARLY, code="too_early", params={"earliest": date_format(earliest)}
+        )
+    if day > horizon:
+        raise ValidationError(TOO_LATE, code="too_late", params={"horizon": date_format(horizon)})
+
+
+def public_holidays(
+    *, date_from: datetime.date, date_to: datetime.date
+) -> dict[datetime.date, str]:
+    """Sweden's public holidays from `date_from` to `date_to`, with their names in the current
+    language: the holidays of the law on public holidays (allmänna helgdagar) and the eves the
+    law treats as such, Midsummer Eve, Christmas Eve and New Year's Eve (the library's
+    DE_FACTO category). The library can count every Sunday as a holiday too; that is turned
+    off, so that a regular Sunday is the weekly pattern's to decide. Easter Day and Whitsunday
+    remain, as the holidays they are."""
+    language = "en_US" if (get_language() or "sv").startswith("en") else "sv"
+    found = holidays.country_holidays(
+        "SE",
+        years=range(date_from.year, date_to.year + 1),
+        categories=(PUBLIC, DE_FACTO),
+        include_sundays=False,
+        language=language,
+    )
+    return {day: name for day, name in sorted(found.items()) if date_from <= day <= date_to}
+
+
+def staffing_calendar(
+    *, site: Site, date_from: datetime.date, date_to: datetime.date
+) -> list[StaffingCalendarDay]:
+    """The site's public holidays and exceptions from `date_from` to `date_to`, by date."""
+    exceptions = {
+        exception.date: exception
+        for exception in StaffingException.objects.filter(
+            site=site, date__gte=date_from, date__lte=date_to
+        )
+    }
+    names = public_holidays(date_from=date_from, date_to=date_to)
+    return [
+        StaffingCalendarDay(date=day, holiday=names.get(day, ""), exception=exceptions.get(day))
+        for day in sorted(exceptions.keys() | names.keys())
+    ]
+
+
+def _staffing_values(instance: StaffingPattern | StaffingException, fields: Sequence[str]) -> dict:
+    """Raw values as the audit history keeps them (dates and times in ISO form)."""
+    values = {}
+    for name in fields:
+        value = getattr(instance, name)
+        if isinstance(value, datetime.date | datetime.time):
+            value = value.isoformat()
+        values[name.removesuffix("_id")] = value
+    return values
+
+
+def _staffing_lock(site: Site) -> None:
+    # One change to a site's staffing at a time: a second manager's save waits for the first
+    # to commit, so neither deletes the StaffedHours rows the other is writing (which would
+    # otherwise end in a duplicate row, or in hours from a week nobody saved).
+    Site.objects.select_for_update().only("pk").get(pk=site.pk)
+
+
+def _staffed_hours_of(
+    opens: datetime.time, closes: datetime.time, staff_on_duty: int
+) -> tuple[Decimal, Decimal]:
+    """Open hours and staff hours, each rounded once from the exact length of the day."""
+    seconds = (
+        datetime.datetime.combine(datetime.date.min, closes)
+        - datetime.datetime.combine(datetime.date.min, opens)
+    ).total_seconds()
+    hours = Decimal(int(seconds)) / SECONDS_PER_HOUR
+    return (
+        hours.quantize(HUNDREDTH, rounding=ROUND_HALF_UP),
+        (hours * staff_on_duty).quantize(HUNDREDTH, rounding=ROUND_HALF_UP),
+    )
+
+
+def _staffed_hours_rows(
+    site: Site, date_from: datetime.date, date_to: datetime.date
+) -> list[tuple[int, datetime.date, Decimal, Decimal]]:
+    """The rows the days should have: an exception decides its day; otherwise a public
+    holiday is closed; otherwise the weekday's pattern decides, and a weekday without one is
+    closed. Two queries, whatever the number of days."""
+    week = {row.weekday: row for row in StaffingPattern.objects.filter(site=site)}
+    exceptions = {
+        row.date: row
+        for row in StaffingException.objects.filter(
+            site=site, date__gte=date_from, date__lte=date_to
+        )
+    }
+    closed_holidays = public_holidays(date_from=date_from, date_to=date_to).keys()
+    rows = []
+    day = date_from
+    while day <= date_to:
+        hours: StaffingPattern | StaffingException | None = exceptions.get(day)
+        if hours is None and day not in closed_holidays:
+            hours = week.get(day.weekday())
+        if hours is not None and not getattr(hours, "closed", False):
+            rows.append(
+                (site.pk, day, *_staffed_hours_of(hours.opens, hours.closes, hours.staff_on_duty))
+            )
+        day += ONE_DAY
+    return rows
+
+
+def _staffed_hours_insert(rows: Sequence[tuple[int, datetime.date, Decimal, Decimal]]) -> None:
+    """All the rows in one statement, whatever their number: COPY on PostgreSQL; elsewhere
+    one INSERT that the driver runs for every row. (bulk_create would split the rows into
+    batches under SQLite's limit of 999 parameters, so a longer period would cost more
+    statements.)"""
+    if not rows:
+        return
+    if copy_supported():
+        copy_rows(StaffedHours, _STAFFED_HOURS_FIELDS, rows)
+        return
+    fields = [StaffedHours._meta.get_field(name) for name in _STAFFED_HOURS_FIELDS]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(StaffedHours._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    values = [
+        [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, row, strict=True)
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def _staffed_hours_write(site: Site, date_from: datetime.date, date_to: datetime.date) -> int:
+    """Replace the site's StaffedHours rows of these days (the caller holds the site's lock)."""
+    rows = _staffed_hours_rows(site, date_from, date_to)
+    StaffedHours.objects.filter(site=site, date__gte=date_from, date__lte=date_to).delete()
+    _staffed_hours_insert(rows)
+    # Visits per staffed hour changes with them: open dashboards redraw.
+    site_changed_on_commit(site.code, {"type": "staffing.changed", "site": site.code})
+    return len(rows)
+
+
+@transaction.atomic
+def staffed_hours_refresh(*, site: Site, date_from: datetime.date, date_to: datetime.date) -> int:
+    """(Re)write the site's StaffedHours from `date_from` to `date_to` (both included) from its
+    regular week, Sweden's public holidays and its exceptions; the rows of days that are now
+    closed are deleted. A fixed number of queries however many days. Returns the number of
+    rows written."""
+    if date_from > date_to:
+        raise ValueError("date_from is after date_to")
+    _staffing_lock(site)
+    return _staffed_hours_write(site, date_from, date_to)
+
+
+@transaction.atomic
+def staffing_pattern_save(
+    *,
+    site: Site,
+    days: Sequence[StaffingDay],
+    saved_by,
+    effective_from: datetime.date | None = None,
+) -> list[StaffingPattern]:
+    """Make `days` the site's regular week (a weekday not among them is closed) and rewrite
+    its StaffedHours from `effective_from` (default today) to the end of next year; the days
+    before keep the hours recorded for them. Raises ValidationError and saves nothing when a
+    day's hours are invalid or `effective_from` is out of range."""
+    effective_from = effective_from or timezone.localdate()
+    weekdays = [day.weekday for day in days]
+    if len(set(weekdays)) != len(weekdays):
+        raise ValueError(f"A weekday is given more than once: {sorted(weekdays)}")
+    try:
+        staffing_date_check(effective_from)
+    except ValidationError as error:
+        raise ValidationError({"effective_from": error.error_list}) from None
+    _staffing_lock(site)
+    current = {row.weekday: row for row in StaffingPattern.objects.filter(site=site)}
+    before = {
+        weekday: _staffing_values(row, _PATTERN_AUDIT_FIELDS) for weekday, row in current.items()
+    }
+    wanted = []
+    for day in sorted(days, key=lambda day: day.weekday):
+        row = current.pop(day.weekday, None) or StaffingPattern(site=site, weekday=day.weekday)
+        row.opens, row.closes, row.staff_on_duty = day.opens, day.closes, day.staff_on_duty
+        row.full_clean()
+        wanted.append(row)
+
+    # The audit history keeps each weekday's change with the day it applies from.
+    applies = {"effective_from": [None, effective_from.isoformat()]}
+    for row in wanted:
+        after = _staffing_values(row, _PATTERN_AUDIT_FIELDS)
+        if row._state.adding:
+            row.save(force_insert=True)
+            changes = {key: [None, value] for key, value in after.items()}
+            action = AuditEntry.Action.CREATE
+        else:
+            changes = _diff(before[row.weekday], after)
+            if not changes:
+                continue
+            row.save(force_update=True)
+            action = AuditEntry.Action.UPDATE
+        audit_record(instance=row, action=action, actor=saved_by, changes=changes | applies)
+    for closed in current.values():  # the weekdays no longer open
+        audit_record(
+            instance=closed,
+            action=AuditEntry.Action.DELETE,
+            actor=saved_by,
+            changes={key: [value, None] for key, value in before[closed.weekday].items()} | applies,
+        )
+        closed.delete()
+    _staffed_hours_write(site, effective_from, staffing_horizon())
+    return wanted
+
+
+@transaction.atomic
+def staffing_exception_save(
+    *,
+    site: Site,
+    date: datetime.date,
+    closed: bool,
+    opens: datetime.time | None = None,
+    closes: datetime.time | None = None,
+    staff_on_duty: int | None = None,
+    note: str = "",
+    saved_by,
+) -> StaffingException:
+    """Record that the site is closed on `date`, or open with these hours (which also opens a
+    public holiday), replacing any exception already recorded for it, and rewrite that day's
+    StaffedHours. Raises ValidationError and saves nothing when the date is out of range, the
+    hours are invalid or the note holds personal data."""
+    try:
+        staffing_date_check(date)
+    except ValidationError as error:
+        raise ValidationError({"date": error.error_list}) from None
+    _staffing_lock(site)
+    exception = StaffingException.objects.filter(site=site, date=date).first()
+    before = _staffing_values(exception, _EXCEPTION_AUDIT_FIELDS) if exception else None
+    exception = exception or StaffingException(site=site, date=date)
+    exception.closed = closed
+    # A closed day keeps no hours, whatever the form still held.
+    exception.opens = None if closed else opens
+    exception.closes = None if closed else closes
+    exception.staff_on_duty = None if closed else staff_on_duty
+    exception.note = note
+    exception.full_clean()
+    exception.save()
+    after = _staffing_values(exception, _EXCEPTION_AUDIT_FIELDS)
+    if before is None:
+        audit_record(
+            instance=exception,
+            action=AuditEntry.Action.CREATE,
+            actor=saved_by,
+            changes={key: [None, value] for key, value in after.items()},
+        )
+    elif changes := _diff(before, after):
+        audit_record(
+            instance=exception, action=AuditEntry.Action.UPDATE, actor=saved_by, changes=changes
+        )
+    _staffed_hours_write(site, date, date)
+    return exception
+
+
+@transaction.atomic
+def staffing_exception_delete(*, exception: StaffingException, deleted_by) -> None:
+    """Remove an exception: its day follows the regular week and the public holidays again.
+    Raises ValidationError for a day more than a year back, which stays as recorded."""
+    staffing_date_check(exception.date)
+    site, day = exception.site, exception.date
+    _staffing_lock(site)
+    before = _staffing_values(exception, _EXCEPTION_AUDIT_FIELDS)
+    audit_record(
+        instance=exception,
+        action=AuditEntry.Action.DELETE,
+        actor=deleted_by,
+        changes={key: [value, None] for key, value in before.items()},
+    )
+    exception.delete()
+    _staffed_hours_write(site, day, day)

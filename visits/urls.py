@@ -5,9 +5,11 @@ from visits import views
 app_name = "visits"
 
 urlpatterns = [
+    path("list/", views.visit_list, name="list"),  # before <slug:site_code>/, or "list" is a site
     path("<slug:site_code>/", views.quick_log, name="quick_log"),
     path("<slug:site_code>/same-again/", views.same_again, name="same_again"),
     path("<slug:site_code>/today/", views.today, name="today"),
+    path("<slug:site_code>/staffing/", views.staffing, name="staffing"),
     path("visit/<uuid:visit_id>/edit/", views.edit, name="edit"),
     path("visit/<uuid:visit_id>/undo/", views.undo, name="undo"),
 ]

@@ -1,9 +1,23 @@
-"""Fixtures for the Playwright tests: a counter tablet, a site, its staff and their login."""
+"""Fixtures for the Playwright tests: a counter tablet, a site, its staff and their login, and
+a live server that speaks WebSocket."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
+import uvicorn
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.asgi import get_asgi_application
 from django.db import connections
 from playwright.sync_api import Page
 
+from servicecenter.routing import websocket_urlpatterns
 from tests.browser.helpers import TABLET, Taps, log_in
 
 
@@ -76,3 +90,48 @@ def staff_page(page: Page, live_server, staff, quick_log_url) -> Page:
 @pytest.fixture
 def tap() -> Taps:
     return Taps()
+
+
+class _AsgiLiveServer:
+    """The ASGI application under uvicorn in a thread of the test process, WebSockets
+    included (pytest-django's live server speaks WSGI only). It reaches the test database
+    like the WSGI live server: in-memory SQLite is opened in shared-cache mode, and
+    PostgreSQL is a server."""
+
+    def __init__(self) -> None:
+        application = ProtocolTypeRouter(
+            {
+                "http": ASGIStaticFilesHandler(get_asgi_application()),
+                "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+            }
+        )
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        config = uvicorn.Config(
+            application, lifespan="off", log_level="warning", ws="websockets-sansio"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
+
+    def __enter__(self) -> _AsgiLiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("The ASGI live server did not start.")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db, _plain_static_storage) -> Iterator[_AsgiLiveServer]:
+    with _AsgiLiveServer() as server:
+        yield server

@@ -11,8 +11,16 @@ from playwright.sync_api import Page, expect
 
 from organisations.models import Membership
 from tests.browser.helpers import freeze_server_clock, log_in, log_typical_visit
-from tests.factories import MembershipFactory, SiteFactory, UserFactory, VisitFactory
-from visits.models import EService
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    SiteFactory,
+    UserFactory,
+    VisitFactory,
+    earlier_today,
+    member,
+)
+from visits.models import AgeBand, EService
 
 
 class App:
@@ -171,6 +179,95 @@ def page_not_found(app: App) -> None:
     assert response is not None and response.status == 404
 
 
+def _statistics_visits(app: App) -> None:
+    """Visits of today at the site, varied enough to draw every chart, and two at another
+    organisation's site in the same region (few enough to be hidden from an analyst)."""
+    today = earlier_today()
+    services = ["eid.bankid", "1177.login", "banking.swish", "skatteverket.declaration"]
+    for number in range(12):
+        VisitFactory(
+            site=app.site,
+            started_at=today,
+            help=[(services[number % 4], ("info", "guided", "taught")[number % 3], "resolved")],
+            barriers=[("no_eid", "skills", "trust")[number % 3]],
+            age_band=AgeBand.objects.get(code=("75+", "65-74", "45-64")[number % 3]),
+            gender=("woman", "man")[number % 2],
+        )
+    library = SiteFactory(code="bibliotek", organisation=OrganisationFactory(code="bibliotek-org"))
+    VisitFactory(site=library, started_at=today)
+    VisitFactory(site=library, started_at=today)
+
+
+def _log_in_as(app: App, role: str, **where) -> None:
+    user = member(role, username=f"{role}-statistics", **where)
+    log_in(app.page, app.url, user.username)
+    app.page.wait_for_url("**/statistik/**")
+
+
+def dashboard_of_a_site(app: App) -> None:
+    _statistics_visits(app)
+    _log_in_as(app, Membership.Role.MANAGER, site=app.site)
+    expect(app.page.locator("[data-indicator=visits]")).to_have_attribute("data-value", "12")
+
+
+def region_dashboard_with_hidden_figures(app: App) -> None:
+    _statistics_visits(app)
+    _log_in_as(app, Membership.Role.ANALYST, organisation=app.site.organisation)
+    expect(app.page.locator("[data-indicator=visits]")).to_have_attribute("data-suppressed", "true")
+
+
+def dashboard_with_a_period_error(app: App) -> None:
+    _log_in_as(app, Membership.Role.MANAGER, site=app.site)
+    app.page.select_option("#id_period", "custom")
+    app.page.fill("#id_from", "2026-04-30")
+    app.page.fill("#id_to", "2026-03-01")
+    with app.page.expect_navigation():
+        app.page.locator(".period-form button[type=submit]").click()
+    expect(app.page.locator("#error-summary")).to_be_visible()
+
+
+def monthly_report(app: App) -> None:
+    _statistics_visits(app)
+    _log_in_as(app, Membership.Role.MANAGER, site=app.site)
+    with app.page.expect_navigation():
+        app.page.locator(".report-link a").click()
+    expect(app.page.locator("[data-indicator=visits]")).to_be_visible()
+
+
+def statistics_of_ones_sites(app: App) -> None:
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/statistik/")
+    expect(app.page.locator("main .site-list a")).to_have_count(1)
+
+
+def statistics_table(app: App) -> None:
+    _statistics_visits(app)
+    _log_in_as(app, Membership.Role.ANALYST, organisation=app.site.organisation)
+    with app.page.expect_navigation():
+        app.page.locator(".dashboard-links a", has_text="Platser sida vid sida").click()
+    expect(app.page.locator("table.stats-table tbody tr")).to_have_count(2)
+
+
+def visit_list(app: App) -> None:
+    _statistics_visits(app)
+    _log_in_as(app, Membership.Role.MANAGER, site=app.site)
+    app.page.goto(f"{app.url}/visits/list/")
+    expect(app.page.locator("main table tbody tr")).to_have_count(12)
+
+
+def visit_list_with_an_unknown_filter(app: App) -> None:
+    _log_in_as(app, Membership.Role.MANAGER, site=app.site)
+    app.page.goto(f"{app.url}/visits/list/?mode=telepathy")
+    expect(app.page.locator("#error-summary")).to_be_visible()
+
+
+def opening_hours(app: App) -> None:
+    _log_in_as(app, Membership.Role.MANAGER, site=app.site)
+    with app.page.expect_navigation():
+        app.page.locator(".dashboard-links a", has_text="Öppettider och personal").click()
+    expect(app.page.locator("main form").first).to_be_visible()
+
+
 State = Callable[[App], None]
 
 EVERY_STATE: list[State] = [
@@ -189,4 +286,13 @@ EVERY_STATE: list[State] = [
     edit_visit,
     accessibility_statement,
     page_not_found,
+    dashboard_of_a_site,
+    region_dashboard_with_hidden_figures,
+    dashboard_with_a_period_error,
+    monthly_report,
+    statistics_of_ones_sites,
+    statistics_table,
+    visit_list,
+    visit_list_with_an_unknown_filter,
+    opening_hours,
 ]

@@ -9,9 +9,11 @@ from tests.browser.states import (
     EVERY_STATE,
     App,
     accessibility_statement,
+    dashboard_of_a_site,
     edit_visit,
     login_page,
     login_page_with_an_error,
+    monthly_report,
     quick_log_after_a_save,
     quick_log_after_the_undo_period,
     quick_log_asking_whether_to_discard_a_timer,
@@ -34,6 +36,8 @@ KEY_PAGES_IN_ENGLISH = [
     todays_visits,
     edit_visit,
     accessibility_statement,
+    dashboard_of_a_site,
+    monthly_report,
 ]
 
 

@@ -94,6 +94,21 @@ def test_a_combined_breakdown_keys_and_labels_rows_by_tuples():
         group_by=("municipality", "month"),
     )
     assert [(row["key"], row["label"]) for row in table.rows] == [
-        (("2481", "2026-03"), ("Lycksele", "2026-03")),
-        (("2481", "2026-04"), ("Lycksele", "2026-04")),
+        (("2481", "2026-03"), ("Lycksele", "Mars 2026")),
+        (("2481", "2026-04"), ("Lycksele", "April 2026")),
+    ]
+
+
+def test_weekday_and_hour_are_read_in_swedish_time():
+    site = SiteFactory(code="dim-hour")
+    # Tuesday 31 March 2026, 23:30 in Sweden, is 21:30 UTC.
+    make_visit(site=site, started_at=local(2026, 3, 31, 23, 30))
+    table = compute(
+        sites=Site.objects.filter(pk=site.pk),
+        date_from=MARCH[0],
+        date_to=MARCH[1],
+        group_by="weekday_hour",
+    )
+    assert [(row["key"], row["label"], row["visits"]) for row in table.rows] == [
+        ("2-23", "tisdag 23–00", 1)
     ]

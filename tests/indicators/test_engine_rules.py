@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from indicators.definitions import INDICATORS
 from indicators.engine import GROUP_BY_CHOICES, GroupByError, compute
 from organisations.models import Municipality, Site
-from tests.factories import OrganisationFactory, SiteFactory
+from tests.factories import OrganisationFactory, SiteFactory, earlier_today
 from tests.indicators.factories import StaffedHoursFactory, local, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -198,6 +198,15 @@ def test_visits_per_staffed_hour_counts_only_the_days_in_the_period(site):
     assert visits_between(site, DAY, DAY).total["visits_per_staffed_hour"] == 1 / 4
 
 
+def test_visits_per_staffed_hour_leaves_out_hours_planned_after_today(site):
+    today = timezone.localdate()
+    make_visit(site=site, started_at=earlier_today())
+    StaffedHoursFactory(site=site, date=today, staff_hours=4)
+    StaffedHoursFactory(site=site, date=today + datetime.timedelta(days=1), staff_hours=8)
+    month_end = today + datetime.timedelta(days=31)
+    assert visits_between(site, today, month_end).total["visits_per_staffed_hour"] == 1 / 4
+
+
 def test_help_desk_indicators_are_registered_but_not_yet_available(site):
     make_visit(site=site, started_at=local(2026, 3, 31))
     total = visits_between(site, DAY, DAY).total
@@ -260,6 +269,7 @@ QUERIES = {
     "site": 11,
     "municipality": 13,
     "gender": 9,
+    "weekday_hour": 9,
 }
 
 

@@ -98,7 +98,7 @@ def test_indicators_by_month(scenario):
     assert stats(scenario, "month")["rows"] == [
         indicators(
             key="2026-03",
-            label="2026-03",
+            label="Mars 2026",
             visits=5,
             people_helped=1 + 1 + 8 + 1 + 1,
             help_items=7,
@@ -115,7 +115,7 @@ def test_indicators_by_month(scenario):
         ),
         indicators(
             key="2026-04",
-            label="2026-04",
+            label="April 2026",
             visits=3,
             people_helped=2 + 1 + 1,
             help_items=4,

@@ -16,13 +16,25 @@ def test_staff_with_one_site_go_straight_to_its_quick_log(client):
     assert response.url == reverse("visits:quick_log", args=["lycksele"])
 
 
-def test_a_manager_of_an_organisation_chooses_among_its_sites(client):
+def test_a_manager_of_an_organisation_lands_on_its_statistics(client):
+    organisation = OrganisationFactory(code="inland")
+    SiteFactory(organisation=organisation)
+    user = UserFactory()
+    MembershipFactory(user=user, organisation=organisation, role=Membership.Role.MANAGER)
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response.url == reverse(
+        "indicators:dashboard", kwargs={"kind": "organisation", "code": "inland"}
+    )
+
+
+def test_the_start_page_offers_a_manager_every_site_to_log_at(client):
     organisation = OrganisationFactory()
     sites = [SiteFactory(organisation=organisation) for _ in range(2)]
     user = UserFactory()
     MembershipFactory(user=user, organisation=organisation, role=Membership.Role.MANAGER)
     client.force_login(user)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("start"))
     assert response.status_code == 200
     assert set(response.context["loggable_sites"]) == set(sites)
 
@@ -34,11 +46,11 @@ def test_the_start_page_uses_a_fixed_number_of_queries(client, django_assert_num
     SiteFactory(organisation=organisation)
     SiteFactory(organisation=organisation)
     client.force_login(user)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(reverse("home"))
     for _ in range(4):
         SiteFactory(organisation=organisation)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(reverse("home"))
 
 

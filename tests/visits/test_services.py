@@ -10,28 +10,9 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from servicecenter.live import site_group
 from tests.factories import SiteFactory, UserFactory
-from visits.models import AgeBand, Barrier, Channel, EService, HelpMode, Language, Outcome, Visit
-from visits.services import HelpItemInput, visit_delete, visit_log, visit_update
-
-
-def log(site, **overrides):
-    values = {
-        "site": site,
-        "started_at": timezone.now(),
-        "duration_min": 20,
-        "channel": Channel.objects.get(code="walk_in"),
-        "age_band": AgeBand.objects.get(code="65-74"),
-        "language": Language.objects.get(code="sv"),
-        "help_items": [
-            HelpItemInput(
-                service=EService.objects.get(code="1177.login"),
-                mode=HelpMode.objects.get(code="guided"),
-                outcome=Outcome.objects.get(code="resolved"),
-            )
-        ],
-    }
-    values.update(overrides)
-    return visit_log(**values)
+from tests.factories import log_visit as log
+from visits.models import Barrier, Visit
+from visits.services import visit_delete, visit_update
 
 
 @pytest.mark.django_db
