@@ -389,7 +389,7 @@ def test_every_ranked_chart_shows_what_the_api_publishes(
 ):
     client.force_login(analyst_a)
     url = reverse("indicators:chart_csv", kwargs={"kind": "region", "code": "24", "chart": chart})
-    shown = {label: value for label, value in csv_rows(client.get(url, SCENARIO_PERIOD))[1:]}
+    shown = dict(csv_rows(client.get(url, SCENARIO_PERIOD))[1:])
     api = client.get(
         "/api/v1/stats/",
         {"scope": "region:24", "from": "2026-03-01", "to": "2026-04-30", "group_by": group_by},
