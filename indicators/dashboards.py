@@ -348,7 +348,9 @@ def year_on_year(spec: ChartSpec, reader: Reader) -> ChartData | None:
     if not now.rows and not before.rows:
         return None
     keys = _period_keys(reader.period, time)
-    earlier_keys = _period_keys(earlier_period, time)
+    # Each month or week beside the same month, or the week with the same number, a year
+    # earlier (a month may touch six weeks one year and five the next).
+    earlier_keys = [_year_before(key) for key in keys]
     now_by_key = {row["key"]: row for row in now.rows}
     before_by_key = {row["key"]: row for row in before.rows}
     labels = [now_by_key.get(key, {}).get("label") or _time_label(time, key) for key in keys]
@@ -382,9 +384,15 @@ def year_on_year(spec: ChartSpec, reader: Reader) -> ChartData | None:
     )
     data.rows = [
         [label, current, earlier]
-        for label, current, earlier in zip(labels, current_values, earlier_values, strict=False)
+        for label, current, earlier in zip(labels, current_values, earlier_values, strict=True)
     ]
     return data
+
+
+def _year_before(key: str) -> str:
+    """"2026-03" → "2025-03", "2026-W12" → "2025-W12"."""
+    year, separator, rest = key.partition("-")
+    return f"{int(year) - 1}{separator}{rest}"
 
 
 def _period_keys(period: Period, time: str) -> list[str]:

@@ -398,3 +398,22 @@ def test_every_ranked_chart_shows_what_the_api_publishes(
         row["label"]: "" if row[indicator] is None else str(row[indicator]) for row in api["rows"]
     }
     assert shown == published
+
+
+def test_a_month_of_six_weeks_is_compared_week_by_week_with_a_year_earlier(
+    client, manager_a, scenario
+):
+    # November 2026 touches weeks 44–49, November 2025 weeks 44–48.
+    make_visit(site=scenario.site_a, started_at=local(2025, 11, 12))
+    client.force_login(manager_a)
+    response = client.get(
+        reverse(
+            "indicators:chart_csv",
+            kwargs={"kind": "site", "code": "ind-a", "chart": "year_on_year"},
+        ),
+        {"period": "month", "date": "2026-11-01"},
+    )
+    rows = csv_rows(response)
+    assert [row[0] for row in rows[1:]] == [f"v. {week} 2026" for week in range(44, 50)]
+    # 12 November 2025 was in week 46.
+    assert [row[2] for row in rows[1:]] == ["0", "0", "1", "0", "0", "0"]
