@@ -390,7 +390,7 @@ def year_on_year(spec: ChartSpec, reader: Reader) -> ChartData | None:
 
 
 def _year_before(key: str) -> str:
-    """"2026-03" → "2025-03", "2026-W12" → "2025-W12"."""
+    """The same month or week number a year earlier: 2026-03 → 2025-03, 2026-W12 → 2025-W12."""
     year, separator, rest = key.partition("-")
     return f"{int(year) - 1}{separator}{rest}"
 
