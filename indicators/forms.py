@@ -92,12 +92,15 @@ def _slice_field(dimension: KeyedDimension) -> forms.Field | None:
     """A filter on one key of a keyed dimension, with the keys of its code list."""
     label = dimension.label
     if isinstance(dimension, VisitFieldDimension) and dimension.choices is not None:
-        choices = [("", "")] + list(dimension.choices.choices)
+        choices = [("", _("All")), *dimension.choices.choices]
         return forms.ChoiceField(label=label, choices=choices, required=False)
     if dimension.code_list is None:
         return None
     return forms.ModelChoiceField(
-        label=label, queryset=dimension.code_list.objects.all(), required=False
+        label=label,
+        queryset=dimension.code_list.objects.all(),
+        required=False,
+        empty_label=_("All"),
     )
 
 
@@ -116,7 +119,7 @@ class BreakdownForm(PeriodForm):
         self.fields["rows"].choices = [(code, DIMENSIONS[code].label) for code in ROW_CHOICES]
         self.fields["site"] = forms.ChoiceField(
             label=DIMENSIONS["site"].label,
-            choices=[("", "")] + [(site.code, site.name) for site in sites],
+            choices=[("", _("All")), *((site.code, site.name) for site in sites)],
             required=False,
         )
         for code, dimension in DIMENSIONS.items():
