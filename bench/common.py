@@ -15,10 +15,11 @@ import random
 import secrets
 import statistics
 import sys
+import time
 import uuid
 import zoneinfo
 from bisect import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -583,3 +584,60 @@ def load_average() -> str:
     """Other work on the machine skews the figures: print the load with them."""
     one, five, _fifteen = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def explain_statements(call: Callable[[], Any], *, title: str, calls: int, top: int) -> None:
+    """Where one request's time goes: its SQL statements with their times (medians over
+    `calls` calls: one call on a shared machine says little), the Python time around them
+    (ORM compilation, fetching and converting rows, the rest of the view), and EXPLAIN
+    (ANALYZE, BUFFERS) of the `top` slowest, run again on their own with the call's
+    parameters."""
+    from django.db import connection
+
+    recorded: list[tuple[float, list[tuple[float, str, Any]]]] = []
+
+    def record(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            recorded[-1][1].append((time.perf_counter() - started, sql, params))
+
+    with connection.execute_wrapper(record):
+        for _ in range(calls):
+            recorded.append((0.0, []))
+            started = time.perf_counter()
+            call()
+            recorded[-1] = (time.perf_counter() - started, recorded[-1][1])
+    totals = [total for total, _statements in recorded]
+    sql_totals = [sum(seconds for seconds, _sql, _p in statements) for _t, statements in recorded]
+    # Per statement: the median over the calls that ran the same statements (a call may add
+    # one, e.g. the API key's last-used time, written at most once a minute).
+    shape = statistics.mode(tuple(sql for _s, sql, _p in statements) for _t, statements in recorded)
+    same = [s for _t, s in recorded if tuple(sql for _, sql, _ in s) == shape]
+    statements = [
+        (statistics.median(call[index][0] for call in same), sql, same[-1][index][2])
+        for index, sql in enumerate(shape)
+    ]
+    python = [total - sql for total, sql in zip(totals, sql_totals, strict=True)]
+    print(
+        f"\n=== {title}: p50 {percentile(totals, 50) * 1000:.1f} ms over {len(recorded)} calls: "
+        f"{len(shape)} SQL statements, p50 {percentile(sql_totals, 50) * 1000:.1f} ms; "
+        f"Python p50 {percentile(python, 50) * 1000:.1f} ms"
+    )
+    print_table(
+        ["#", "p50 ms", "statement (start)"],
+        [
+            (index, f"{seconds * 1000:.2f}", " ".join(sql.split())[:120])
+            for index, (seconds, sql, _params) in enumerate(statements, start=1)
+        ],
+    )
+    slowest = sorted(enumerate(statements, start=1), key=lambda item: -item[1][0])
+    with connection.cursor() as cursor:
+        for index, (seconds, sql, params) in slowest[:top]:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            print(
+                f"\n--- statement #{index} ({seconds * 1000:.2f} ms):\n{sql}\n"
+                f"--- params: {params}\n{plan}"
+            )

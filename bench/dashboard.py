@@ -61,7 +61,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
-import statistics
 import sys
 import time
 import types
@@ -80,6 +79,7 @@ from bench.common import (  # noqa: E402
     backend_pid,
     configure_django,
     ensure_sites,
+    explain_statements,
     load_average,
     machine_summary,
     percentile,
@@ -229,6 +229,7 @@ def load(size: int, sites: Sequence[BenchSite], args: argparse.Namespace, *, fir
     loaded.rebuild_seconds = time.perf_counter() - started
     loaded.rollup_rows = Rollup.objects.count()
     loaded.histogram_rows = RollupHistogram.objects.count()
+    check_unchanged(loaded)
     print(
         f"  rollups rebuilt in {loaded.rebuild_seconds:.1f} s (with VACUUM ANALYZE): "
         f"{loaded.rollup_rows:,} rows, {loaded.histogram_rows:,} histogram rows"
@@ -508,63 +509,41 @@ def run_size(
             )
         )
     result.load_after = load_average()
+    check_unchanged(loaded)
     return result
+
+
+def check_unchanged(loaded: Loaded) -> None:
+    """The figures mean nothing if another process emptied or reloaded the database meanwhile
+    (seen once: a second run against the same database truncated it during a rebuild)."""
+    from django.db import connection
+
+    from indicators.models import Rollup
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM visits_visit")
+        visits = cursor.fetchone()[0]
+    rollups = Rollup.objects.count()
+    if visits != loaded.size or rollups != loaded.rollup_rows or not rollups:
+        raise SystemExit(
+            f"!!! the data changed under the benchmark: {visits:,} visits and {rollups:,} rollup "
+            f"rows, expected {loaded.size:,} and {loaded.rollup_rows:,}: is another process "
+            "using this database? Use a database of your own."
+        )
 
 
 # --- Where the time goes --------------------------------------------------------------------
 
 
 def explain(client, endpoint: Endpoint, args: argparse.Namespace) -> None:
-    """The statements of one request with their median times over `--explain-calls` calls,
-    the Python time around them, and EXPLAIN (ANALYZE, BUFFERS) of the slowest."""
-    from django.db import connection
-
-    calls: list[tuple[float, list[tuple[float, str, Any]]]] = []
-
-    def record(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            calls[-1][1].append((time.perf_counter() - started, sql, params))
-
-    with connection.execute_wrapper(record):
-        for _ in range(args.explain_calls):
-            calls.append((0.0, []))
-            started = time.perf_counter()
-            get(client, endpoint.url, endpoint.query)
-            calls[-1] = (time.perf_counter() - started, calls[-1][1])
-    totals = [total for total, _statements in calls]
-    sql_totals = [sum(s for s, _sql, _p in statements) for _t, statements in calls]
-    shape = statistics.mode(tuple(sql for _s, sql, _p in statements) for _t, statements in calls)
-    same = [statements for _t, statements in calls if tuple(s for _, s, _ in statements) == shape]
-    rows = [
-        (statistics.median(call[index][0] for call in same), sql, same[-1][index][2])
-        for index, sql in enumerate(shape)
-    ]
-    print(
-        f"\n=== {endpoint.name} {endpoint.period}: p50 {percentile(totals, 50) * 1000:.1f} ms "
-        f"over {len(calls)} calls: {len(shape)} SQL statements, p50 "
-        f"{percentile(sql_totals, 50) * 1000:.1f} ms; Python (ORM, engine, template) p50 "
-        f"{percentile([t - q for t, q in zip(totals, sql_totals, strict=True)], 50) * 1000:.1f}"
-        " ms"
+    """The statements of one request with their median times, the Python time around them
+    (ORM, engine, template) and EXPLAIN (ANALYZE, BUFFERS) of the slowest."""
+    explain_statements(
+        lambda: get(client, endpoint.url, endpoint.query),
+        title=f"{endpoint.name} {endpoint.period}",
+        calls=args.explain_calls,
+        top=args.explain_top,
     )
-    print_table(
-        ["#", "p50 ms", "statement (start)"],
-        [
-            (index, f"{seconds * 1000:.2f}", " ".join(sql.split())[:120])
-            for index, (seconds, sql, _params) in enumerate(rows, start=1)
-        ],
-    )
-    slowest = sorted(enumerate(rows, start=1), key=lambda item: -item[1][0])
-    with connection.cursor() as cursor:
-        for index, (seconds, sql, params) in slowest[: args.explain_top]:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            print(
-                f"\n--- statement #{index} ({seconds * 1000:.2f} ms):\n{sql}\n"
-                f"--- params: {params}\n{plan}"
-            )
 
 
 def profile(client, endpoint: Endpoint) -> None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
-import statistics
 import sys
 import time
 import zoneinfo
@@ -53,6 +52,7 @@ from bench.common import (  # noqa: E402
     configure_django,
     create_api_key,
     ensure_sites,
+    explain_statements,
     load_average,
     machine_summary,
     percentile,
@@ -738,62 +738,20 @@ def check_visit_agreement(group_by: str, answer: dict, sql_rows: dict[str, int])
 
 
 def explain_api_call(client: StatsClient, group_by: str, args: argparse.Namespace) -> None:
-    """The SQL statements of the API call with their times (medians over `--explain-calls`
-    calls: one call on a shared machine says little), and EXPLAIN ANALYZE of the slowest
-    (run again on their own, with the call's parameters). Python is the call's time outside
-    its statements (ORM compilation, fetching and converting rows, suppression, DRF)."""
-    from django.db import connection
-
-    calls: list[tuple[float, list[tuple[float, str, object]]]] = []
-
-    def record(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            calls[-1][1].append((time.perf_counter() - started, sql, params))
-
+    """The SQL statements of the API call with their times, and EXPLAIN ANALYZE of the
+    slowest (bench.common.explain_statements)."""
     query = {
         "scope": f"region:{REGION}",
         "from": args.date_from.isoformat(),
         "to": args.date_to.isoformat(),
         "group_by": group_by,
     }
-    with connection.execute_wrapper(record):
-        for _ in range(args.explain_calls):
-            calls.append((0.0, []))
-            started = time.perf_counter()
-            client.get(query)
-            calls[-1] = (time.perf_counter() - started, calls[-1][1])
-    totals = [total for total, _statements in calls]
-    sql_totals = [sum(seconds for seconds, _sql, _params in statements) for _t, statements in calls]
-    # Per statement: the median over the calls that ran the same statements (a call may add
-    # one, e.g. the API key's last-used time, written at most once a minute).
-    shape = statistics.mode(tuple(sql for _s, sql, _p in statements) for _t, statements in calls)
-    same = [statements for _t, statements in calls if tuple(s for _, s, _ in statements) == shape]
-    statements = [
-        (statistics.median(call[index][0] for call in same), sql, same[-1][index][2])
-        for index, sql in enumerate(shape)
-    ]
-    print(
-        f"\n=== group_by={group_by}: API call p50 {percentile(totals, 50) * 1000:.1f} ms over "
-        f"{len(calls)} calls: {len(shape)} SQL statements, p50 "
-        f"{percentile(sql_totals, 50) * 1000:.1f} ms; Python p50 "
-        f"{percentile([t - q for t, q in zip(totals, sql_totals, strict=True)], 50) * 1000:.1f} ms"
+    explain_statements(
+        lambda: client.get(query),
+        title=f"group_by={group_by}: API call",
+        calls=args.explain_calls,
+        top=args.explain_top,
     )
-    print_table(
-        ["#", "p50 ms", "statement (start)"],
-        [
-            (index, f"{seconds * 1000:.1f}", " ".join(sql.split())[:110])
-            for index, (seconds, sql, _params) in enumerate(statements, start=1)
-        ],
-    )
-    slowest = sorted(enumerate(statements, start=1), key=lambda item: -item[1][0])
-    with connection.cursor() as cursor:
-        for index, (_seconds, sql, params) in slowest[: args.explain_top]:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            print(f"\n--- statement #{index}:\n{sql}\n--- params: {params}\n{plan}")
 
 
 def explain_rollup_sql(conn, group_by: str, args: argparse.Namespace) -> None:
