@@ -78,8 +78,6 @@ class VisitQuerySet(models.QuerySet):
     ) -> VisitQuerySet:
         """Visits with at least one help item matching every condition given: one EXISTS
         subquery, so a visit with two matching help items is still listed once."""
-        from visits.models import HelpItem  # the models import this module
-
         conditions = models.Q()
         if services:
             conditions &= models.Q(service__in=services)
@@ -92,7 +90,7 @@ class VisitQuerySet(models.QuerySet):
         if not conditions:
             return self
         return self.filter(
-            models.Exists(HelpItem.objects.filter(conditions, visit=models.OuterRef("pk")))
+            models.Exists(self._help_items().filter(conditions, visit=models.OuterRef("pk")))
         )
 
     def with_barrier(self, barriers) -> VisitQuerySet:
@@ -104,19 +102,22 @@ class VisitQuerySet(models.QuerySet):
             models.Exists(through.objects.filter(visit=models.OuterRef("pk"), barrier__in=barriers))
         )
 
+    def _help_items(self) -> models.QuerySet:
+        # Reached through the relation: the models import this module, so it cannot import
+        # them.
+        return self.model._meta.get_field("help_items").related_model.objects.all()
+
     def for_visit_list(self) -> VisitQuerySet:
         """What the visit list and its exports show, in a fixed number of queries per page or
         per chunk: the visit with its site and taxonomies, then its help items with their
         e-service, help mode and outcome in one more query. The note is never read: free text
         stays out of lists and exports."""
-        from visits.models import HelpItem
-
         return (
             self.select_related("site", "channel", "age_band")
             .prefetch_related(
                 models.Prefetch(
                     "help_items",
-                    queryset=HelpItem.objects.select_related("service", "mode", "outcome"),
+                    queryset=self._help_items().select_related("service", "mode", "outcome"),
                 )
             )
             .defer("note")
