@@ -75,7 +75,6 @@ from bench.common import (  # noqa: E402
     TIME_ZONE,
     BenchSite,
     CpuMeter,
-    VisitGenerator,
     backend_pid,
     configure_django,
     ensure_sites,
@@ -84,14 +83,11 @@ from bench.common import (  # noqa: E402
     machine_summary,
     percentile,
     print_table,
-    raw_connection,
-    truncate_visit_tables,
 )
 from bench.stats import (  # noqa: E402
-    CHUNK,
     analyze,
-    copy_staffed_hours,
-    copy_visits,
+    bench_visit_counts,
+    copy_bench_visits,
     local_midnight,
 )
 
@@ -171,22 +167,11 @@ class Loaded:
 def load(size: int, sites: Sequence[BenchSite], args: argparse.Namespace, *, first: bool) -> Loaded:
     """Exactly `size` visits at the bench sites within the period, and their rollups:
     emptied and loaded unless they are already there."""
-    from django.db import connection
 
     from indicators.models import Rollup, RollupHistogram
     from indicators.rollups import rollup_rebuild
 
-    start = local_midnight(args.date_from)
-    end = local_midnight(args.date_to + datetime.timedelta(days=1))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM visits_visit")
-        total = cursor.fetchone()[0]
-        cursor.execute(
-            "SELECT count(*) FROM visits_visit WHERE site_id = ANY(%s) "
-            "AND started_at >= %s AND started_at < %s",
-            [[site.id for site in sites], start, end],
-        )
-        ours = cursor.fetchone()[0]
+    total, ours = bench_visit_counts(sites, args.date_from, args.date_to)
     if total == ours == size and not (first and args.reload) and Rollup.objects.exists():
         print(f"data: {total:,} visits and their rollups already loaded, reusing them")
         analyze()
@@ -199,22 +184,7 @@ def load(size: int, sites: Sequence[BenchSite], args: argparse.Namespace, *, fir
 
     print(f"data: found {total:,} visits ({ours:,} of this benchmark); loading {size:,}")
     started = time.perf_counter()
-    truncate_visit_tables()
-    generator = VisitGenerator(sites=sites, seed=args.seed)
-    generator.set_period(args.date_from, args.date_to)
-    counts = {"visits": 0, "help items": 0, "barriers": 0}
-    with raw_connection() as conn:
-        with conn.transaction():
-            conn.execute(
-                "DELETE FROM visits_staffedhours WHERE site_id = ANY(%s)", [[s.id for s in sites]]
-            )
-            for offset in range(0, size, CHUNK):
-                chunk = list(generator.visits(min(CHUNK, size - offset)))
-                copy_visits(conn, chunk, counts)
-                print(f"  {offset + len(chunk):,} visits copied", end="\r", flush=True)
-            copy_staffed_hours(conn, sites, args)
-        for table in ("visits_visit", "visits_helpitem", "visits_visit_barriers"):
-            conn.execute(f"VACUUM {table}")
+    counts = copy_bench_visits(sites, args, size)
     loaded = Loaded(size, reused=False)
     analyze()
     loaded.load_seconds = time.perf_counter() - started

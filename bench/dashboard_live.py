@@ -92,7 +92,6 @@ from bench.common import (  # noqa: E402
     ROOT,
     TIME_ZONE,
     BenchSite,
-    VisitGenerator,
     configure_django,
     ensure_sites,
     load_average,
@@ -101,13 +100,10 @@ from bench.common import (  # noqa: E402
     percentile,
     print_table,
     raw_connection,
-    truncate_visit_tables,
 )
 from bench.stats import (  # noqa: E402
-    CHUNK,
     analyze,
-    copy_staffed_hours,
-    copy_visits,
+    copy_bench_visits,
     local_midnight,
 )
 
@@ -256,21 +252,7 @@ def load_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
         print(f"data: {within:,} visits {args.date_from} – {args.date_to} already loaded")
         return
     started = time.perf_counter()
-    truncate_visit_tables()
-    generator = VisitGenerator(sites=sites, seed=args.seed)
-    generator.set_period(args.date_from, args.date_to)
-    counts = {"visits": 0, "help items": 0, "barriers": 0}
-    with raw_connection() as conn:
-        with conn.transaction():
-            conn.execute(
-                "DELETE FROM visits_staffedhours WHERE site_id = ANY(%s)", [[s.id for s in sites]]
-            )
-            for offset in range(0, args.data_visits, CHUNK):
-                chunk = list(generator.visits(min(CHUNK, args.data_visits - offset)))
-                copy_visits(conn, chunk, counts)
-            copy_staffed_hours(conn, sites, args)
-        for table in ("visits_visit", "visits_helpitem", "visits_visit_barriers"):
-            conn.execute(f"VACUUM {table}")
+    counts = copy_bench_visits(sites, args, args.data_visits)
     analyze()
     rollup_rebuild()
     analyze()

@@ -228,7 +228,10 @@ ROLLUP_SQL = {
             GROUP BY GROUPING SETS ((date_trunc('month', h.day::timestamp), h.value), (h.value))
         ),
         {MEDIANS_CTE}
-        SELECT to_char(k.key, 'YYYY-MM') AS key, to_char(k.key, 'YYYY-MM') AS label,
+        SELECT to_char(k.key, 'YYYY-MM') AS key,
+               (ARRAY['Januari', 'Februari', 'Mars', 'April', 'Maj', 'Juni', 'Juli', 'Augusti',
+                      'September', 'Oktober', 'November', 'December'])[extract(month FROM k.key)]
+                   || ' ' || extract(year FROM k.key) AS label,
                {INDICATOR_COLUMNS}
         FROM sums k
         LEFT JOIN staffed t ON t.key IS NOT DISTINCT FROM k.key
@@ -484,12 +487,15 @@ def _fetch(conn, sql: str, params: dict) -> list:
 # --- Data -----------------------------------------------------------------------------------
 
 
-def ensure_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
-    """Exactly `--visits` visits, all at the bench sites within the period; else reload."""
+def bench_visit_counts(
+    sites: Sequence[BenchSite], date_from: datetime.date, date_to: datetime.date
+) -> tuple[int, int]:
+    """All visits in the database, and those at the bench sites within the period: a run
+    reuses what an earlier run loaded only when both are what it would load."""
     from django.db import connection
 
-    start = local_midnight(args.date_from)
-    end = local_midnight(args.date_to + datetime.timedelta(days=1))
+    start = local_midnight(date_from)
+    end = local_midnight(date_to + datetime.timedelta(days=1))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM visits_visit")
         total = cursor.fetchone()[0]
@@ -498,14 +504,15 @@ def ensure_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
             "AND started_at >= %s AND started_at < %s",
             [[site.id for site in sites], start, end],
         )
-        ours = cursor.fetchone()[0]
-    if total == ours == args.visits and not args.reload:
-        print(f"data: {total:,} visits already loaded, reusing them")
-        ensure_rollups()
-        analyze()
-        return
-    print(f"data: found {total:,} visits ({ours:,} of this benchmark); loading {args.visits:,}")
-    started = time.perf_counter()
+        return total, cursor.fetchone()[0]
+
+
+def copy_bench_visits(
+    sites: Sequence[BenchSite], args: argparse.Namespace, count: int
+) -> dict[str, int]:
+    """Empty the visit tables and COPY `count` synthetic visits (and staffed hours) at the
+    sites over `args.date_from` … `args.date_to`, then VACUUM them. Returns how many visits,
+    help items and barrier links were copied."""
     truncate_visit_tables()
     generator = VisitGenerator(sites=sites, seed=args.seed)
     generator.set_period(args.date_from, args.date_to)
@@ -515,8 +522,8 @@ def ensure_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
             conn.execute(
                 "DELETE FROM visits_staffedhours WHERE site_id = ANY(%s)", [[s.id for s in sites]]
             )
-            for offset in range(0, args.visits, CHUNK):
-                chunk = list(generator.visits(min(CHUNK, args.visits - offset)))
+            for offset in range(0, count, CHUNK):
+                chunk = list(generator.visits(min(CHUNK, count - offset)))
                 copy_visits(conn, chunk, counts)
                 print(f"  {offset + len(chunk):,} visits copied", end="\r", flush=True)
             copy_staffed_hours(conn, sites, args)
@@ -524,6 +531,20 @@ def ensure_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
         # autovacuum would have done on a database in use.
         for table in ("visits_visit", "visits_helpitem", "visits_visit_barriers"):
             conn.execute(f"VACUUM {table}")
+    return counts
+
+
+def ensure_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
+    """Exactly `--visits` visits, all at the bench sites within the period; else reload."""
+    total, ours = bench_visit_counts(sites, args.date_from, args.date_to)
+    if total == ours == args.visits and not args.reload:
+        print(f"data: {total:,} visits already loaded, reusing them")
+        ensure_rollups()
+        analyze()
+        return
+    print(f"data: found {total:,} visits ({ours:,} of this benchmark); loading {args.visits:,}")
+    started = time.perf_counter()
+    counts = copy_bench_visits(sites, args, args.visits)
     print(
         f"  loaded {counts['visits']:,} visits, {counts['help items']:,} help items, "
         f"{counts['barriers']:,} barrier links in {time.perf_counter() - started:.0f} s"
