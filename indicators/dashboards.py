@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -599,9 +600,9 @@ def live_figures_html(readable: ReadableScope, period: Period) -> str:
         # Who sees what differs only by the organisations whose data one sees unsuppressed.
         owned = sorted(readable.owned_organisations.values_list("pk", flat=True))
         parts = [readable.scope, period.date_from, period.date_to, get_language()]
-        key = "live:figures:" + "|".join(
-            map(str, [*parts, timezone.localdate(), owned, generations])
-        )
+        parts += [timezone.localdate(), owned, generations]
+        # Hashed: the parts hold spaces and brackets, which some cache backends refuse.
+        key = "live:figures:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
         with contextlib.suppress(Exception):  # the shared cache is an optimisation
             if (html := cache.get(key)) is not None:
                 return html
