@@ -29,10 +29,18 @@ def _server_error(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _service_unavailable(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {"detail": _("The service is busy right now. Please try again in a few seconds.")},
+        status=503,
+    )
+
+
 JSON_ERRORS: dict[int, Callable[[HttpRequest], JsonResponse]] = {
     404: _not_found,
     405: _method_not_allowed,
     500: _server_error,
+    503: _service_unavailable,
 }
 # Headers of Django's answer that still hold for the JSON one.
 KEPT_HEADERS = ("Allow", "Retry-After")

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import translation
@@ -24,14 +23,14 @@ from indicators.forms import PeriodForm
 from indicators.periods import Period
 from indicators.reports import ReadableScope, ScopeNotReadable, ScopeTooWide, readable_scope
 from indicators.scopes import ScopeError, parse_scope
-from servicecenter.live import site_group
+from servicecenter.live import LiveConsumer, site_group
 
 # Closed with this code, the page stops reconnecting: the scope is not the user's to read.
 NOT_READABLE = 4404
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
-class DashboardConsumer(AsyncJsonWebsocketConsumer):
+class DashboardConsumer(LiveConsumer):
     groups: list[str]
     readable: ReadableScope | None = None
     period: Period | None = None
@@ -39,13 +38,14 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
         self.readable = await self._readable(kwargs["kind"], kwargs["code"])
-        await self.accept()
         if self.readable is None:
+            await self.accept()
             await self.close(code=NOT_READABLE)
             return
         self.groups = [site_group(code) for code in self.readable.site_codes]
         for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
 
     @database_sync_to_async
     def _readable(self, kind: str, code: str) -> ReadableScope | None:

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.asyncio.retry import Retry as AsyncRedisRetry
+from redis.backoff import NoBackoff
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -104,8 +106,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"servicecenter-test-{os.getpid()}.sqlite3")
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    # Under ASGI every request runs in a thread of its own, so a connection kept per thread
+    # (CONN_MAX_AGE > 0) is never reused and they pile up until PostgreSQL refuses more. A
+    # pool per server process bounds them: at most DB_POOL_MAX_SIZE per process, whatever the
+    # load. A request that waits DB_POOL_TIMEOUT seconds for one, or finds DB_POOL_MAX_WAITING
+    # requests already waiting, is answered 503 with Retry-After (servicecenter.errors).
+    # DB_POOL_MAX_SIZE=0 turns the pool off, for a pooler such as PgBouncer in front; then
+    # DB_CONN_MAX_AGE applies.
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=10)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env.int("DB_POOL_MIN_SIZE", default=2), DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            "max_waiting": env.int("DB_POOL_MAX_WAITING", default=200),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     # Lets psycopg keep statements prepared on a connection. Django's cursors bind on the
     # client and never prepare; only the rollup upkeep's server-binding cursor does
     # (indicators/rollups.py), for the two dozen small statements every write runs. A
@@ -113,20 +132,36 @@ else:
     # connection per session, or support prepared statements (PgBouncer 1.21+).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
-REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CHANNEL_LAYERS = {
+
+def redis_parts(url: str) -> tuple[dict, dict]:
+    """The channel layer and the cache on the Redis at `url`. Redis may go away at run time
+    without failing a request: see servicecenter/cache.py and servicecenter/live.py. (Tests
+    point both at a redis-server of their own, which they stop and start.)"""
+    channel_layers = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": url,
+                        # A Redis that does not answer is given up on quickly (the other
+                        # timeouts must stay longer than the layer's blocking reads), and a
+                        # pooled connection that died with a Redis restart is replaced on
+                        # first use instead of failing it.
+                        "socket_connect_timeout": 0.5,
+                        "retry": AsyncRedisRetry(NoBackoff(), 1),
+                    }
+                ]
+            },
         }
     }
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-    }
+    caches = {"default": {"BACKEND": "servicecenter.cache.RedisWithFallbackCache", "LOCATION": url}}
+    return channel_layers, caches
+
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CHANNEL_LAYERS, CACHES = redis_parts(REDIS_URL)
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -8,7 +8,7 @@ import asyncio
 import datetime
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
@@ -39,28 +39,28 @@ def sites(db):
 
 async def test_a_dashboard_hears_of_a_visit_logged_in_its_scope(sites):
     site_a, _site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicator, connected = await connect(manager, "/ws/statistik/site/live-a/")
     assert connected
-    visit = await sync_to_async(log_visit)(site_a)
+    visit = await database_sync_to_async(log_visit)(site_a)
     assert await communicator.receive_json_from(timeout=5) == {"event": "changed", "site": "live-a"}
-    await sync_to_async(visit_delete)(visit=visit, deleted_by=None)
+    await database_sync_to_async(visit_delete)(visit=visit, deleted_by=None)
     assert (await communicator.receive_json_from(timeout=5))["event"] == "changed"
     await communicator.disconnect()
 
 
 async def test_a_dashboard_hears_nothing_of_visits_outside_its_scope(sites):
     site_a, site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicator, _connected = await connect(manager, "/ws/statistik/site/live-a/")
-    await sync_to_async(log_visit)(site_b)
+    await database_sync_to_async(log_visit)(site_b)
     assert await communicator.receive_nothing(timeout=0.5)
     await communicator.disconnect()
 
 
 async def test_a_scope_the_user_may_not_read_is_closed_at_once(sites):
     site_a, _site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicator, _connected = await connect(manager, "/ws/statistik/site/live-b/")
     closing = await communicator.receive_output(timeout=5)
     assert closing == {"type": "websocket.close", "code": NOT_READABLE}
@@ -74,16 +74,16 @@ async def test_a_signed_out_browser_gets_no_live_updates(sites):
 
 async def test_an_unknown_scope_is_closed_at_once(sites):
     site_a, _site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicator, _connected = await connect(manager, "/ws/statistik/planet/earth/")
     assert (await communicator.receive_output(timeout=5))["code"] == NOT_READABLE
 
 
 async def test_every_open_dashboard_of_the_scope_is_told(sites):
     site_a, _site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicators = [(await connect(manager, "/ws/statistik/site/live-a/"))[0] for _ in range(3)]
-    await sync_to_async(log_visit)(site_a)
+    await database_sync_to_async(log_visit)(site_a)
     messages = await asyncio.gather(*(c.receive_json_from(timeout=5) for c in communicators))
     assert [message["event"] for message in messages] == ["changed"] * 3
     for communicator in communicators:
@@ -92,7 +92,7 @@ async def test_every_open_dashboard_of_the_scope_is_told(sites):
 
 async def test_the_dashboard_answers_the_pages_heartbeat(sites):
     site_a, _site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicator, _connected = await connect(manager, "/ws/statistik/site/live-a/")
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from(timeout=5) == {"event": "pong"}
@@ -101,20 +101,20 @@ async def test_the_dashboard_answers_the_pages_heartbeat(sites):
 
 async def test_a_dashboard_hears_when_the_sites_staffed_hours_change(sites):
     site_a, _site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicator, _connected = await connect(manager, "/ws/statistik/site/live-a/")
     today = datetime.date(2026, 3, 2)
-    await sync_to_async(staffed_hours_refresh)(site=site_a, date_from=today, date_to=today)
+    await database_sync_to_async(staffed_hours_refresh)(site=site_a, date_from=today, date_to=today)
     assert await communicator.receive_json_from(timeout=5) == {"event": "changed", "site": "live-a"}
     await communicator.disconnect()
 
 
 async def test_a_dashboard_following_a_period_gets_its_redrawn_figures(sites):
     site_a, _site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicator, _connected = await connect(manager, "/ws/statistik/site/live-a/")
     await communicator.send_json_to({"type": "follow", "query": "period=month"})
-    await sync_to_async(log_visit)(site_a)
+    await database_sync_to_async(log_visit)(site_a)
     message = await communicator.receive_json_from(timeout=5)
     assert message["event"] == "figures"
     assert 'data-indicator="visits" data-value="1"' in message["html"]
@@ -123,7 +123,7 @@ async def test_a_dashboard_following_a_period_gets_its_redrawn_figures(sites):
 
 async def test_a_dashboard_back_from_an_outage_gets_its_figures_at_once(sites):
     site_a, _site_b = sites
-    manager = await sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
+    manager = await database_sync_to_async(member)(Membership.Role.MANAGER, site=site_a)
     communicator, _connected = await connect(manager, "/ws/statistik/site/live-a/")
     await communicator.send_json_to({"type": "follow", "query": "period=month", "refresh": True})
     message = await communicator.receive_json_from(timeout=5)

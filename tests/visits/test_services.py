@@ -2,7 +2,7 @@ import asyncio
 import datetime
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -68,13 +68,13 @@ def test_an_update_records_only_what_changed():
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_a_logged_visit_is_announced_to_its_site_after_commit():
-    site = await sync_to_async(SiteFactory)(code="lycksele")
+    site = await database_sync_to_async(SiteFactory)(code="lycksele")
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.group_add(site_group("lycksele"), channel)
-    visit = await sync_to_async(log)(site)
+    visit = await database_sync_to_async(log)(site)
     message = await asyncio.wait_for(layer.receive(channel), timeout=5)
     assert message == {"type": "visit.logged", "visit": str(visit.pk), "site": "lycksele"}
-    await sync_to_async(visit_delete)(visit=visit, deleted_by=None)
+    await database_sync_to_async(visit_delete)(visit=visit, deleted_by=None)
     message = await asyncio.wait_for(layer.receive(channel), timeout=5)
     assert message["type"] == "visit.deleted"

@@ -5,7 +5,7 @@ import warnings
 
 import openpyxl
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -236,11 +236,11 @@ def test_a_visitor_without_login_cannot_export(client):
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_under_asgi_the_csv_streams_chunk_by_chunk(async_client, monkeypatch):
-    organisation = await sync_to_async(OrganisationFactory)(code="region-vb")
-    site = await sync_to_async(SiteFactory)(code="lycksele", organisation=organisation)
-    user = await sync_to_async(member)(Membership.Role.MANAGER, organisation=organisation)
+    organisation = await database_sync_to_async(OrganisationFactory)(code="region-vb")
+    site = await database_sync_to_async(SiteFactory)(code="lycksele", organisation=organisation)
+    user = await database_sync_to_async(member)(Membership.Role.MANAGER, organisation=organisation)
     for _ in range(5):
-        await sync_to_async(VisitFactory)(
+        await database_sync_to_async(VisitFactory)(
             site=site, started_at=timezone.now() - datetime.timedelta(minutes=1)
         )
     monkeypatch.setattr(views, "EXPORT_CHUNK_SIZE", 2)
