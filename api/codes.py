@@ -1,10 +1,18 @@
-"""Every code list the API validates against, loaded once per request (a few small queries),
-so that validating a bulk of 500 visits asks the database nothing more."""
+"""Every code list the API validates against, at hand for each request, so that validating
+one visit or a bulk of 500 asks the database nothing more than the caller's sites.
+
+The taxonomies and municipalities change a few times a year, through the admin, and every
+visit POST needs them: they are kept in the shared cache and dropped from it when one of
+them is saved or deleted (once that commits; `api.apps` connects the signals), and in any
+case after CACHE_SECONDS."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import CharField, QuerySet, Value
 
 from organisations.models import Municipality, Site
@@ -25,16 +33,34 @@ class CodeLists:
 
     @classmethod
     def load(cls, *, sites) -> CodeLists:
-        # Inactive entries stay valid: an offline tablet may sync visits logged before an
-        # entry was retired.
-        codes: dict[str, set[str]] = {name: set() for name in TAXONOMIES}
-        for name, code in _all_taxonomy_codes():
-            codes[name].add(code)
-        return cls(
-            sites={site.code: site for site in sites},
-            **{name: frozenset(values) for name, values in codes.items()},
-            municipalities=dict(Municipality.objects.values_list("code", "pk")),
-        )
+        shared = cache.get(CACHE_KEY)
+        if shared is None:
+            shared = _shared_code_lists()
+            cache.set(CACHE_KEY, shared, CACHE_SECONDS)
+        return cls(sites={site.code: site for site in sites}, **shared)
+
+
+CACHE_KEY = "api:code-lists"
+CACHE_SECONDS = 15 * 60
+
+
+def _shared_code_lists() -> dict[str, Any]:
+    # Inactive entries stay valid: an offline tablet may sync visits logged before an entry
+    # was retired.
+    codes: dict[str, set[str]] = {name: set() for name in TAXONOMIES}
+    for name, code in _all_taxonomy_codes():
+        codes[name].add(code)
+    return {
+        **{name: frozenset(values) for name, values in codes.items()},
+        "municipalities": dict(Municipality.objects.values_list("code", "pk")),
+    }
+
+
+def code_lists_changed(**_signal: Any) -> None:
+    """A taxonomy entry or municipality was saved or deleted: drop the cached lists now, and
+    again once that commits, since a request in between may have cached the old ones."""
+    cache.delete(CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
 
 
 # The code lists of the taxonomy tables, by CodeLists field.
@@ -57,3 +83,7 @@ def _all_taxonomy_codes() -> QuerySet:
         for name, model in TAXONOMIES.items()
     ]
     return selects[0].union(*selects[1:], all=True)
+
+
+# Models whose rows are code lists the API validates against.
+CODE_LIST_MODELS = (*TAXONOMIES.values(), Municipality)

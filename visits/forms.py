@@ -19,7 +19,14 @@ from visits.models import (
     Outcome,
     Visit,
 )
-from visits.records import CONFIDENCE, DURATION_MIN, PARTICIPANTS, Limit
+from visits.records import (
+    CONFIDENCE,
+    DURATION_MIN,
+    PARTICIPANTS,
+    Limit,
+    plain_values,
+    visit_record_errors,
+)
 from visits.services import HelpItemInput
 
 DEFAULT_DURATION_MIN = 15
@@ -209,6 +216,17 @@ class VisitForm(forms.ModelForm):
             self.initial.setdefault("channel", "walk_in")
             self.initial.setdefault("language", "sv")
             self.initial.setdefault("gender", Visit.Gender.UNSTATED)
+
+    def _post_clean(self) -> None:
+        # In place of the model's full_clean(): the one validation of a visit record
+        # (visits.records), over the values the fields cleaned, so that every error shows at
+        # once. full_clean() would check the same rules by asking the database, once per
+        # foreign key and per check constraint, on every save at the counter; the workflow
+        # checks the record again before it writes. _update_errors words them by the
+        # fields' error_messages, as it does the model's.
+        errors = visit_record_errors(plain_values(self.cleaned_data))
+        if errors:
+            self._update_errors(ValidationError(errors))
 
     def detail_columns(self) -> list[list[forms.BoundField]]:
         return [[self[name] for name in column] for column in DETAIL_COLUMNS]

@@ -189,7 +189,9 @@ def visit_log(
     )
     if visit_id is not None:
         visit.id = visit_id
-    visit.full_clean(validate_unique=False)
+    # No full_clean(): _check_record above is the one validation of a visit record, and the
+    # table's constraints hold its rules again. full_clean() would repeat them by asking the
+    # database, one query per check constraint and per foreign key, on every save.
     visit.save(force_insert=True)
     visit.barriers.set(barriers)
     HelpItem.objects.bulk_create(
@@ -225,8 +227,7 @@ def visit_update(
         for name, value in fields.items():
             setattr(visit, name, value)
         visit.updated_by = updated_by
-        visit.full_clean(validate_unique=False)
-        visit.save()
+        visit.save()  # checked by _check_record, as in visit_log
         if barriers is not None:
             visit.barriers.set(barriers)
         if help_items is not None:
