@@ -257,7 +257,9 @@ def _upkeep_cursor() -> Iterator[Any]:
     server, so psycopg keeps each statement prepared on the connection (settings.py sets
     `prepare_threshold`; Django's own cursors bind on the client and never prepare), and the
     transaction has the planner reuse one generic plan for them: planning two dozen small
-    statements took longer than running them (bench/RESULTS.md §0)."""
+    statements took longer than running them (bench/RESULTS.md §0). Nor may they start
+    parallel workers: the cell queries in one UNION ALL looked worth a parallel append to
+    the planner, and each started processes for a statement over one visit's rows."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             yield cursor
@@ -266,7 +268,10 @@ def _upkeep_cursor() -> Iterator[Any]:
     server_binding = psycopg.Cursor(connection.connection)
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     with wrap(server_binding) as cursor:
-        cursor.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+        cursor.execute(
+            "SELECT set_config('plan_cache_mode', 'force_generic_plan', true),"
+            " set_config('max_parallel_workers_per_gather', '0', true)"
+        )
         yield cursor
 
 
