@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
-from organisations.models import Membership
-from tests.factories import MembershipFactory, SiteFactory, UserFactory
+from organisations.models import Membership, Organisation
+from tests.factories import MembershipFactory, OrganisationFactory, SiteFactory, UserFactory
 
 # Playwright runs an event loop in the test thread; the ORM calls browser tests make to
 # arrange data would otherwise raise SynchronousOnlyOperation.
@@ -65,6 +65,18 @@ def _default_language():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def library():
+    return OrganisationFactory(
+        code="lycksele-bibliotek", name="Lycksele bibliotek", kind=Organisation.Kind.LIBRARY
+    )
+
+
+@pytest.fixture
+def library_site(library):
+    return SiteFactory(code="lycksele-bibliotek", organisation=library, kind="library")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from api.services import api_key_create
-from organisations.models import Organisation
 from tests.factories import OrganisationFactory, SiteFactory
 
 
@@ -12,18 +11,6 @@ def _fresh_throttle_counts():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def library():
-    return OrganisationFactory(
-        code="lycksele-bibliotek", name="Lycksele bibliotek", kind=Organisation.Kind.LIBRARY
-    )
-
-
-@pytest.fixture
-def library_site(library):
-    return SiteFactory(code="lycksele-bibliotek", organisation=library, kind="library")
 
 
 @pytest.fixture

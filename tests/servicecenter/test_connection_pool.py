@@ -12,20 +12,12 @@ from django.test import Client
 
 from tests.api.conftest import client_for
 from tests.api.test_visits import visit
-from tests.factories import OrganisationFactory, SiteFactory
 from visits.models import Visit
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the pool is PostgreSQL's"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def library():
-    organisation = OrganisationFactory(code="lycksele-bibliotek")
-    SiteFactory(code="lycksele-bibliotek", organisation=organisation, kind="library")
-    return organisation
 
 
 @pytest.fixture
@@ -79,7 +71,9 @@ def test_production_settings_pool_connections_rather_than_keep_one_per_thread():
     assert connection.settings_dict["CONN_MAX_AGE"] == 0
 
 
-def test_twenty_requests_at_once_share_at_most_the_pools_connections(small_pool, library):
+def test_twenty_requests_at_once_share_at_most_the_pools_connections(
+    small_pool, library, library_site
+):
     small_pool(max_size=3, timeout=30)
     clients = [client_for(library) for _ in range(20)]
     backends = set()
@@ -98,7 +92,7 @@ def test_twenty_requests_at_once_share_at_most_the_pools_connections(small_pool,
 
 
 def test_an_api_call_that_gets_no_connection_in_time_is_answered_503_with_retry_after(
-    small_pool, library
+    small_pool, library, library_site
 ):
     api = client_for(library)
     api.raise_request_exception = False

@@ -22,7 +22,6 @@ from tests.api.conftest import client_for
 from tests.api.test_visits import visit
 from tests.factories import (
     PASSWORD,
-    OrganisationFactory,
     SiteFactory,
     UserFactory,
     log_visit,
@@ -44,13 +43,6 @@ def redis_server(tmp_path, settings):
     settings.CHANNEL_LAYERS, settings.CACHES = redis_parts(server.url)
     yield server
     server.stop()
-
-
-@pytest.fixture
-def library():
-    organisation = OrganisationFactory(code="lycksele-bibliotek")
-    SiteFactory(code="lycksele-bibliotek", organisation=organisation, kind="library")
-    return organisation
 
 
 @pytest.fixture
@@ -82,7 +74,7 @@ def visits_tile(client, site) -> str | None:
     return tiles_of(response)["visits"]["data-value"]
 
 
-def test_the_api_takes_visits_while_redis_is_down(redis_server, library):
+def test_the_api_takes_visits_while_redis_is_down(redis_server, library, library_site):
     api = client_for(library)
     redis_server.stop()
 
@@ -93,7 +85,9 @@ def test_the_api_takes_visits_while_redis_is_down(redis_server, library):
     assert Visit.objects.count() == 1
 
 
-def test_while_redis_is_down_each_process_still_limits_the_rate(redis_server, library, settings):
+def test_while_redis_is_down_each_process_still_limits_the_rate(
+    redis_server, library, library_site, settings
+):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api": "3/minute"},
@@ -106,7 +100,7 @@ def test_while_redis_is_down_each_process_still_limits_the_rate(redis_server, li
     assert statuses == [200, 200, 200, 429]
 
 
-def test_shared_throttling_resumes_when_redis_is_back(redis_server, library):
+def test_shared_throttling_resumes_when_redis_is_back(redis_server, library, library_site):
     api = client_for(library)
     redis_server.stop()
     api.get("/api/v1/visits/")
