@@ -208,12 +208,12 @@ def ensure_sites(
     return sites
 
 
-def create_api_key(organisation_code: str) -> str:
+def create_api_key(organisation_code: str, *, name: str = "benchmark") -> str:
     from api.services import api_key_create
     from organisations.models import Organisation
 
     organisation = Organisation.objects.get(code=organisation_code)
-    _api_key, key = api_key_create(organisation=organisation, name="benchmark")
+    _api_key, key = api_key_create(organisation=organisation, name=name)
     return key
 
 

@@ -20,19 +20,24 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime
 import io
 import pstats
 import re
 import sys
 import time
 import uuid
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    TIME_ZONE,
+    VisitGenerator,
     configure_django,
     create_api_key,
     ensure_sites,
@@ -41,6 +46,7 @@ from bench.common import (  # noqa: E402
     print_table,
     truncate_visit_tables,
 )
+from bench.load import find_form, quick_log_values  # noqa: E402
 
 ORGANISATION = "bench-profile-region"
 STAFF_USERNAME = "bench-profile-staff"
@@ -67,30 +73,6 @@ def api_visit(site_code: str) -> dict:
         "age_band": "65-74",
         "barriers": ["no_eid"],
         "help": [{"service": "eid.bankid", "mode": "taught", "outcome": "resolved"}],
-    }
-
-
-def quick_log_form() -> dict:
-    from django.utils import timezone
-
-    return {
-        "help-0-service": "eid.bankid",
-        "help-0-mode": "taught",
-        "help-0-outcome": "resolved",
-        "help-1-outcome": "resolved",
-        "help-2-outcome": "resolved",
-        "age_band": "75+",
-        "started_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "duration_min": "15",
-        "participants": "1",
-        "channel": "walk_in",
-        "gender": "unstated",
-        "language": "sv",
-        "first_visit": "unknown",
-        "visitor_municipality": "",
-        "confidence_before": "",
-        "confidence_after": "",
-        "note": "",
     }
 
 
@@ -166,8 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     counter = Client(enforce_csrf_checks=True)
     assert counter.login(username=STAFF_USERNAME, password=STAFF_PASSWORD)
     quick_log = f"/visits/{site_code}/"
-    counter.get(quick_log, secure=True)
+    # What the tablet posts: the page's form with a synthetic visit's values, as bench/load.py.
+    form = find_form(counter.get(quick_log, secure=True).content.decode(), "help-0-service")
     csrf = counter.cookies["csrftoken"].value
+    visits = VisitGenerator(sites=sites[:1], seed=10)
+    # The generator draws days too; the form's visits start now whatever it drew.
+    today = datetime.date.today()
+    visits.set_period(today - datetime.timedelta(days=60), today)
+    zone = zoneinfo.ZoneInfo(TIME_ZONE)
 
     def post_api() -> int:
         return api.post(
@@ -177,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def post_quick_log() -> int:
         return counter.post(
             quick_log,
-            quick_log_form(),
+            urlencode(form.submit(quick_log_values(form, visits.visit(), zone))),
+            content_type="application/x-www-form-urlencoded",
             HTTP_X_CSRFTOKEN=csrf,
             HTTP_REFERER=f"https://testserver{quick_log}",
             secure=True,
