@@ -857,6 +857,12 @@ async def run_scenarios(
         print(f"(the PostgreSQL connection watch failed: {watch.failure})")
 
 
+async def with_clients(hook, clients: Clients, redis: RedisServer) -> None:
+    if clients.staff:
+        await clients.sign_in_all()
+    await hook(clients, redis)
+
+
 def _alive(meter: CpuMeter) -> bool:
     return all(Path(f"/proc/{pid}").exists() for pid in meter.pids)
 
@@ -1050,7 +1056,9 @@ def close_django_connections() -> None:
 # --- Main -----------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, hook=None) -> int:
+    """`hook(clients, redis)`, a coroutine, runs in place of the scenarios when given, with
+    everything set up (bench/faults.py)."""
     args = parse_args(argv)
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE)
     # The throttle runs on every request, as in production, but must not answer 429 here.
@@ -1078,7 +1086,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = start_server(workdir, workers=args.workers, urlconf="bench.load_urls")
         wait_until_up(server)
         print(settings_line(server))
-        asyncio.run(run_scenarios(server, args, staff, keys, sites, database, results))
+        if hook is None:
+            asyncio.run(run_scenarios(server, args, staff, keys, sites, database, results))
+        else:
+            asyncio.run(with_clients(hook, Clients(server, args, staff, keys, sites), redis))
     except Exception as error:  # the scenarios that ran are still reported
         crashed = error
         traceback.print_exc()
@@ -1087,7 +1098,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             server.stop()
             print(f"server stopped (exit {server.process.returncode}); log {server.log}")
         redis.stop()
-    failures = report(results, args)
+    failures = report(results, args) if hook is None else []
     if crashed is not None:
         failures.append(f"the benchmark crashed: {type(crashed).__name__}: {crashed}")
     if server is not None:
