@@ -98,11 +98,7 @@ from bench.common import (  # noqa: E402
     raw_connection,
 )
 from bench.server import Server, start_server, wait_until_up  # noqa: E402
-from bench.stats import (  # noqa: E402
-    analyze,
-    copy_bench_visits,
-    local_midnight,
-)
+from bench.stats import load_bench_visits, local_midnight  # noqa: E402
 
 REGION = "24"
 ORGANISATION = "bench-live-region"
@@ -221,7 +217,6 @@ def load_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
     from django.db import connection
 
     from indicators.models import Rollup
-    from indicators.rollups import rollup_rebuild
 
     start, end = local_midnight(args.date_from), local_midnight(args.date_to)
     with connection.cursor() as cursor:
@@ -238,10 +233,7 @@ def load_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
         print(f"data: {within:,} visits {args.date_from} – {args.date_to} already loaded")
         return
     started = time.perf_counter()
-    counts = copy_bench_visits(sites, args, args.data_visits)
-    analyze()
-    rollup_rebuild()
-    analyze()
+    counts = load_bench_visits(sites, args, args.data_visits)
     print(
         f"data: {counts['visits']:,} visits {args.date_from} – {args.date_to}, "
         f"{Rollup.objects.count():,} rollup rows, loaded and rebuilt in "

@@ -245,13 +245,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def load_data(sites: Sequence[BenchSite], args: argparse.Namespace) -> None:
     """The visit tables emptied and `--data-visits` visits copied, their rollups rebuilt."""
-    from bench.stats import analyze, copy_bench_visits, rebuild_rollups
+    from bench.stats import load_bench_visits
 
     started = time.perf_counter()
-    counts = copy_bench_visits(sites, args, args.data_visits)
-    analyze()
-    rebuild_rollups()
-    analyze()
+    counts = load_bench_visits(sites, args, args.data_visits)
     print(
         f"data: {counts['visits']:,} visits {args.date_from} – {args.date_to} loaded in "
         f"{time.perf_counter() - started:.1f} s"
