@@ -170,7 +170,9 @@ class LiveSocket:
         async with clients.session(jar) as session:
             while time.monotonic() < end:
                 try:
-                    async with session.ws_connect(self.path, timeout=5) as socket:
+                    async with session.ws_connect(
+                        self.path, timeout=5, origin=clients.server.base
+                    ) as socket:
                         delay = 1.0
                         while time.monotonic() < end:
                             try:
