@@ -1,25 +1,18 @@
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-from collections.abc import Iterator
 
-import tablib
-from asgiref.sync import sync_to_async
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -28,6 +21,7 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from accounts.access import Action, sites_for, visits_for
+from servicecenter.exports import EXPORT_FORMATS, export_response
 from visits.filters import VisitListFilter
 from visits.forms import (
     DEFAULT_DURATION_MIN,
@@ -321,63 +315,17 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
 
 # The visit list (issue 9): managers and analysts list, filter, sort and export visits.
 VISIT_LIST_PER_PAGE = 50
-EXPORT_FORMATS = ("csv", "xlsx")
 # Visits read from the database per chunk of an export: two queries a chunk (the visits with
 # their site and taxonomies, then their help items).
 EXPORT_CHUNK_SIZE = 2000
 # An Excel file is built in memory, so it has a ceiling; CSV streams and has none. Measured
 # here: 100,000 rows took 40 s and 370 MB in one worker; 25,000 about a quarter of that.
 XLSX_MAX_ROWS = 25_000
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A cell a spreadsheet would take for a formula is written as text (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _ChunkByChunk:
-    """A streamed body for an ASGI server, one chunk at a time. Django consumes a plain
-    generator whole before an ASGI server sends any of it; this asks the generator for its
-    next chunk in the request's thread (the database connection lives there) and hands it
-    over as it comes. Closing the response closes the generator, and so the database cursor."""
-
-    def __init__(self, chunks: Iterator[str]) -> None:
-        self._chunks = chunks
-
-    async def __aiter__(self):
-        next_chunk = sync_to_async(next, thread_sensitive=True)
-        while (chunk := await next_chunk(self._chunks, None)) is not None:
-            yield chunk
-
-    def close(self) -> None:
-        self._chunks.close()
 
 
 def _grouped(number: int) -> str:
     """A count as people read it in the active language: 100 000, 100,000."""
     return number_format(number, force_grouping=True)
-
-
-def _spreadsheet_safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _csv_chunks(rows: Iterator[list[list]], language: str) -> Iterator[str]:
-    """CSV text chunk by chunk: comma-separated with proper quoting, UTF-8 with a byte order
-    mark so that Excel reads å, ä and ö right. Each chunk is written in the language of the
-    request (the streaming outlives the middleware that chose it)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    while True:
-        with translation.override(language):
-            chunk = next(rows, None)
-            if chunk is None:
-                return
-            writer.writerows([_spreadsheet_safe(value) for value in row] for row in chunk)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def _export_url(request: HttpRequest, filters: VisitListFilter, export: str) -> str:
@@ -442,25 +390,15 @@ def _visit_export(
         ) % {"total": _grouped(total), "limit": _grouped(XLSX_MAX_ROWS)}
         return _visit_list_page(request, filters, export_error=error, status=400)
     visits = table.data.data  # filtered, ordered as asked, with for_visit_list()'s fetching
-    rows = VisitListTable.export_rows(visits, chunk_size=EXPORT_CHUNK_SIZE)
     first, last = filters.period
-    filename = f"besok-{first.isoformat()}--{last.isoformat()}.{export}"
-    if export == "xlsx":
-        header = next(rows)[0]
-        dataset = tablib.Dataset(headers=header, title=_("Visits"))
-        for chunk in rows:
-            dataset.extend([[_spreadsheet_safe(value) for value in row] for row in chunk])
-        response = HttpResponse(dataset.export("xlsx", escape=True), content_type=XLSX_CONTENT_TYPE)
-    else:
-        chunks = _csv_chunks(rows, translation.get_language())
-        response = StreamingHttpResponse(
-            _ChunkByChunk(chunks) if isinstance(request, ASGIRequest) else chunks,
-            content_type="text/csv; charset=utf-8",
-        )
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Total-Rows"] = str(total)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return export_response(
+        request,
+        rows=VisitListTable.export_rows(visits, chunk_size=EXPORT_CHUNK_SIZE),
+        export=export,
+        filename=f"besok-{first.isoformat()}--{last.isoformat()}.{export}",
+        title=_("Visits"),
+        total=total,
+    )
 
 
 @login_required
