@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
+from helpdesk.models import Case
 from organisations.models import Membership, Organisation, Site
 from organisations.querysets import SiteQuerySet
 from visits.models import Visit
@@ -31,13 +33,17 @@ class Action(StrEnum):
     LOG = "log"  # record visits at a site
     CHANGE = "change"  # correct a visit
     UNDO = "undo"  # take back a visit just saved
-    MANAGE = "manage"  # a site's staffed hours, its cases' assignment
+    MANAGE = "manage"  # a site's staffed hours
+    OPEN_CASE = "open_case"  # open a follow-up case at a site
     VIEW_STATISTICS = "view_statistics"
 
 
 LOGGING_ROLES = (Membership.Role.STAFF, Membership.Role.MANAGER, Membership.Role.ADMIN)
 MANAGING_ROLES = (Membership.Role.MANAGER, Membership.Role.ADMIN)
 ALL_ROLES = tuple(Membership.Role)
+# Follow-up cases hold contact details: the counter and its managers work them, analysts
+# (statistics only) do not see them.
+CASE_ROLES = LOGGING_ROLES
 
 
 def _active(caller: Caller) -> bool:
@@ -93,7 +99,20 @@ def sites_for(caller: Caller, action: Action) -> SiteQuerySet:
         return _sites_with_role(caller, MANAGING_ROLES)
     if action == Action.VIEW_STATISTICS:
         return _sites_for_statistics(caller)
+    if action == Action.OPEN_CASE:
+        return _sites_with_role(caller, CASE_ROLES).filter(is_active=True)
     raise ValueError(f"No site action {action!r}")
+
+
+def users_for_site(site: Site, action: Action) -> QuerySet:
+    """The active users who may take the action at the site, the other way round from
+    sites_for: log: its counter staff (who may be assigned its follow-up cases)."""
+    if action != Action.LOG:
+        raise ValueError(f"No user action {action!r}")
+    memberships = Membership.objects.with_roles(LOGGING_ROLES).filter(
+        Q(site=site) | Q(site__isnull=True, organisation=site.organisation_id)
+    )
+    return get_user_model().objects.filter(is_active=True, pk__in=memberships.values("user"))
 
 
 def visits_for(caller: Caller, action: Action) -> QuerySet[Visit]:
@@ -133,3 +152,24 @@ def organisations_for(caller: Caller, action: Action) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         pk__in=Membership.objects.for_user(caller).values("organisation")
     )
+
+
+def cases_for(caller: Caller, action: Action) -> QuerySet[Case]:
+    """The follow-up cases on which the caller may take the action.
+
+    view: cases at sites where the caller works them (staff, managers, administrators); for
+    a partner's API key, its own sites' cases and the cases it referred to others. change
+    (status, details, comments): cases at sites where the caller works them; a partner's
+    system changes none."""
+    if not _active(caller):
+        return Case.objects.none()
+    if (organisation := _api_organisation(caller)) is not None:
+        if action == Action.VIEW:
+            return Case.objects.filter(
+                Q(site__organisation=organisation) | Q(referred_by=organisation)
+            )
+        if action == Action.CHANGE:
+            return Case.objects.none()
+    elif action in (Action.VIEW, Action.CHANGE):
+        return Case.objects.filter(site__in=_sites_with_role(caller, CASE_ROLES))
+    raise ValueError(f"No case action {action!r}")

@@ -1,1 +1,225 @@
-# Cases, queue tickets and appointments (SPEC §6) arrive with the help-desk issue.
+"""The help-desk (SPEC §6): follow-up cases. The queue and appointments follow.
+
+Which status may follow which is declared in helpdesk.lifecycle; helpdesk.services applies it,
+and nothing else writes a case."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from helpdesk.lifecycle import CASE_TRANSITIONS, CasePriority, CaseStatus
+from helpdesk.querysets import CaseQuerySet
+from servicecenter.personal_data import validate_no_personal_data_in_case
+
+CASE_TITLE_MAX_LENGTH = 200
+CASE_TEXT_MAX_LENGTH = 4000
+CASE_CONTACT_NAME_MAX_LENGTH = 200
+CASE_SEQUENCE_DIGITS = 5
+CASE_TEXT_VALIDATORS = (validate_no_personal_data_in_case,)
+
+
+class ServiceLevel(models.Model):
+    """How many working days the centre has to resolve a case of a priority."""
+
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=CasePriority.choices, primary_key=True
+    )
+    working_days = models.PositiveSmallIntegerField(
+        _("working days"), help_text=_("Working days from opening to the due date.")
+    )
+
+    class Meta:
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(priority__in=CasePriority.values),
+                name="service_level_priority_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(working_days__lte=60), name="service_level_days_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_priority_display()}: {self.working_days}"
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number given at a site in a year. Incremented in the creating
+    transaction, so a rolled-back creation gives its number back: no gaps, no duplicates."""
+
+    site = models.ForeignKey("organisations.Site", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "year"], name="case_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id}/{self.year}: {self.last}"
+
+
+class Case(models.Model):
+    """A follow-up case (uppföljningsärende): what the counter could not finish."""
+
+    class Source(models.TextChoices):
+        COUNTER = "counter", _("Counter")
+        API = "api", _("API")
+
+    Status = CaseStatus
+    Priority = CasePriority
+
+    number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
+    site = models.ForeignKey(
+        "organisations.Site", on_delete=models.PROTECT, related_name="cases", verbose_name=_("site")
+    )
+    year = models.PositiveSmallIntegerField(editable=False)
+    sequence = models.PositiveIntegerField(editable=False)
+    visit = models.ForeignKey(
+        "visits.Visit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("visit"),
+    )
+    service = models.ForeignKey(
+        "visits.EService", on_delete=models.PROTECT, related_name="+", verbose_name=_("e-service")
+    )
+    title = models.CharField(
+        _("title"), max_length=CASE_TITLE_MAX_LENGTH, validators=list(CASE_TEXT_VALIDATORS)
+    )
+    description = models.TextField(
+        _("description"),
+        max_length=CASE_TEXT_MAX_LENGTH,
+        blank=True,
+        validators=list(CASE_TEXT_VALIDATORS),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=CasePriority.choices, default=CasePriority.NORMAL
+    )
+    due_date = models.DateField(_("due date"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    referral_agency = models.ForeignKey(
+        "visits.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("referred to"),
+    )
+    # Contact details: the only personal data the system holds (SPEC §3), kept only with the
+    # visitor's recorded consent and cleared after the case is closed (purge_personal_data).
+    contact_consent_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
+    contact_name = models.CharField(_("name"), max_length=CASE_CONTACT_NAME_MAX_LENGTH, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.COUNTER)
+    referred_by = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referred_cases",
+        verbose_name=_("referred by"),
+        help_text=_("The partner organisation that referred the visitor, through the API."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Set by the workflows when they happen; statistics never guess them from updated_at.
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("follow-up case")
+        verbose_name_plural = _("follow-up cases")
+        indexes = [
+            models.Index(fields=["site", "status"], name="case_site_status"),
+            models.Index(fields=["due_date"], name="case_due_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "year", "sequence"], name="case_number_unique_per_site_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=CaseStatus.values), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=CasePriority.values), name="case_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1), name="case_sequence_positive"
+            ),
+            # No contact details without the visitor's recorded consent.
+            models.CheckConstraint(
+                condition=models.Q(contact_consent_at__isnull=False)
+                | models.Q(contact_name="", contact_phone="", contact_email=""),
+                name="case_contact_needs_consent",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["resolved", "closed"])
+                | models.Q(resolved_at__isnull=False),
+                name="case_resolved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | models.Q(closed_at__isnull=False),
+                name="case_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_name or self.contact_phone or self.contact_email)
+
+    def next_statuses(self) -> tuple[str, ...]:
+        return CASE_TRANSITIONS[self.status]
+
+
+class CaseComment(models.Model):
+    """An internal note on a case; staff only, never shown to the visitor or a partner."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(
+        _("comment"), max_length=CASE_TEXT_MAX_LENGTH, validators=list(CASE_TEXT_VALIDATORS)
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="case_comment_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number}: {self.text[:40]}"

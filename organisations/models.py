@@ -146,6 +146,13 @@ class Site(models.Model):
             models.CheckConstraint(
                 condition=GreaterThanOrEqual(Length("code"), 2), name="site_code_not_trivial"
             ),
+            # Case numbers (LYC-2026-00042) are unique across sites only if prefixes are.
+            models.UniqueConstraint(
+                fields=["case_prefix"],
+                condition=~models.Q(case_prefix=""),
+                name="site_case_prefix_unique",
+                violation_error_message=_("Another site already uses this case number prefix."),
+            ),
             models.CheckConstraint(
                 condition=~models.Q(code__in=RESERVED_SITE_CODES),
                 name="site_code_not_reserved",

@@ -48,6 +48,12 @@ _LAST_TWO_FINDINGS = gettext_lazy("%(first)s and %(second)s")
 _ERROR_MESSAGE = gettext_lazy(
     "Remove %(findings)s. Visits are anonymous and must not hold personal data."
 )
+# Translators: %(findings)s is one or more findings, in a follow-up case's description or
+# comment. The contact details have fields of their own, kept only with consent.
+_CASE_ERROR_MESSAGE = gettext_lazy(
+    "Remove %(findings)s. A follow-up case keeps contact details only in its contact fields, "
+    "with the visitor's consent."
+)
 
 # Contiguous digits only: a date and serial separated by anything but -/+ is
 # far more likely to be a date followed by some other number.
@@ -322,13 +328,10 @@ def find_personal_data(text: str | None, *, today: date | None = None) -> list[P
     return findings
 
 
-def validate_no_personal_data(value: str | None) -> None:
-    """Django validator for free-text fields: reject any personal data.
-
-    Raises a single ValidationError (code "personal_data") naming every finding
-    by kind, masked value and 1-based character position, so the user can find
-    and remove it. The unmasked value is never put in the message.
-    """
+def _refuse_personal_data(value: str | None, message: Promise) -> None:
+    """Raise a single ValidationError (code "personal_data") naming every finding by kind,
+    masked value and 1-based character position, so the user can find and remove it. The
+    unmasked value is never put in the message."""
     findings = find_personal_data(value)
     if not findings:
         return
@@ -339,7 +342,17 @@ def validate_no_personal_data(value: str | None) -> None:
     ]
     if len(parts) > 1:
         parts[-2:] = [_LAST_TWO_FINDINGS % {"first": parts[-2], "second": parts[-1]}]
-    message = _ERROR_MESSAGE % {"findings": ", ".join(parts)}
     # No params: the message is already formatted, and a "%" in an e-mail address
     # must not be formatted a second time.
-    raise ValidationError(message, code="personal_data")
+    raise ValidationError(message % {"findings": ", ".join(parts)}, code="personal_data")
+
+
+def validate_no_personal_data(value: str | None) -> None:
+    """Django validator for a visit's free text: reject any personal data."""
+    _refuse_personal_data(value, _ERROR_MESSAGE)
+
+
+def validate_no_personal_data_in_case(value: str | None) -> None:
+    """Django validator for a follow-up case's free text (title, description, comments):
+    reject any personal data; the visitor's contact details have fields of their own."""
+    _refuse_personal_data(value, _CASE_ERROR_MESSAGE)

@@ -4,6 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from helpdesk.models import Case
+from helpdesk.services import case_create
 from indicators.rollups import rollup_add
 from organisations.models import Membership, Municipality, Organisation, Region, Site
 from visits.models import (
@@ -183,3 +185,15 @@ class StaffingExceptionFactory(factory.django.DjangoModelFactory):
     date = datetime.date(2026, 6, 19)
     closed = True
     note = ""
+
+
+def open_case(site, **overrides) -> Case:
+    """A follow-up case opened through the workflow (helpdesk.services), with its number and
+    its audit entry."""
+    values = {
+        "site": site,
+        "service": EService.objects.get(code="skatteverket.declaration"),
+        "title": "Deklarationen gick inte att skicka",
+    }
+    values.update(overrides)
+    return case_create(**values)

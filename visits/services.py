@@ -10,15 +10,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import holidays
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from holidays.constants import DE_FACTO, PUBLIC
 
 from audit.models import AuditEntry
 from audit.services import audit_record, audit_record_many, audit_scrub_field
@@ -26,6 +23,7 @@ from indicators.rollups import rollup_add, rollup_change, rollup_subtract
 from organisations.models import Municipality, Site
 from servicecenter.bulk_copy import copy_rows, copy_supported
 from servicecenter.live import site_changed_on_commit
+from servicecenter.workdays import public_holidays
 from visits.models import (
     AgeBand,
     Barrier,
@@ -600,26 +598,6 @@ def staffing_date_check(day: datetime.date) -> None:
         )
     if day > horizon:
         raise ValidationError(TOO_LATE, code="too_late", params={"horizon": date_format(horizon)})
-
-
-def public_holidays(
-    *, date_from: datetime.date, date_to: datetime.date
-) -> dict[datetime.date, str]:
-    """Sweden's public holidays from `date_from` to `date_to`, with their names in the current
-    language: the holidays of the law on public holidays (allmänna helgdagar) and the eves the
-    law treats as such, Midsummer Eve, Christmas Eve and New Year's Eve (the library's
-    DE_FACTO category). The library can count every Sunday as a holiday too; that is turned
-    off, so that a regular Sunday is the weekly pattern's to decide. Easter Day and Whitsunday
-    remain, as the holidays they are."""
-    language = "en_US" if (get_language() or "sv").startswith("en") else "sv"
-    found = holidays.country_holidays(
-        "SE",
-        years=range(date_from.year, date_to.year + 1),
-        categories=(PUBLIC, DE_FACTO),
-        include_sundays=False,
-        language=language,
-    )
-    return {day: name for day, name in sorted(found.items()) if date_from <= day <= date_to}
 
 
 def staffing_calendar(

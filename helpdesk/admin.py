@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from helpdesk.models import Case, CaseComment, ServiceLevel
+
+
+@admin.register(ServiceLevel)
+class ServiceLevelAdmin(admin.ModelAdmin):
+    list_display = ["priority", "working_days"]
+
+
+class CaseCommentInline(admin.TabularInline):
+    model = CaseComment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["author", "text", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # comments are written on the case page, through the workflow
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: cases change through their workflows (helpdesk.services), which keep the
+    lifecycle, the number sequence and the audit history."""
+
+    list_display = ["number", "title", "site", "status", "priority", "due_date", "assignee"]
+    list_filter = ["status", "priority", "site"]
+    search_fields = ["number", "title"]
+    list_select_related = ["site", "assignee"]
+    inlines = [CaseCommentInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
