@@ -3,6 +3,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import AuditEntryQuerySet
+
 
 class AuditEntry(models.Model):
     """Who changed what, and when. Values are stored as codes and raw values so that the
@@ -22,6 +24,8 @@ class AuditEntry(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
     changes = models.JSONField(default=dict, help_text=_("{field: [old, new]}"))
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

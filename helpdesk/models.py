@@ -5,6 +5,7 @@ and nothing else writes a case."""
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lifecycle import CASE_TRANSITIONS, CasePriority, CaseStatus
@@ -194,6 +195,9 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.number])
 
     @property
     def has_contact(self) -> bool:

@@ -192,15 +192,25 @@ def case_create(
 
 
 def case_from_visit(
-    *, visit: Visit, created_by, title: str, service: EService | None = None, **fields: Any
+    *,
+    visit: Visit,
+    created_by,
+    title: str = "",
+    service: EService | None = None,
+    **fields: Any,
 ) -> Case:
     """A case that follows up a visit: its site, and its (first) e-service unless another
-    of the visit's is chosen."""
+    of the visit's is chosen; titled after the e-service unless a title is given."""
     if service is None:
         first = visit.help_items.order_by("id").select_related("service").first()
         service = first.service if first is not None else None
     return case_create(
-        site=visit.site, service=service, title=title, visit=visit, created_by=created_by, **fields
+        site=visit.site,
+        service=service,
+        title=title or (service.label if service is not None else ""),
+        visit=visit,
+        created_by=created_by,
+        **fields,
     )
 
 

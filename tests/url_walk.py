@@ -20,9 +20,11 @@ def _routes(patterns, prefix: str = "") -> Iterator[str]:
             yield route
 
 
-def samples_for(site, visit) -> dict[str, str]:
-    """Parameters naming a site and a visit (and the site's statistics), for `every_path`."""
+def samples_for(site, visit, case) -> dict[str, str]:
+    """Parameters naming a site, a visit and a follow-up case (and the site's statistics), for
+    `every_path`."""
     return {
+        "number": case.number,
         "site_code": site.code,
         "visit_id": str(visit.pk),
         "pk": str(visit.pk),

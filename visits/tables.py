@@ -57,9 +57,11 @@ class TodayVisitTable(tables.Table):
         empty_text = _("No visits logged today yet.")
         attrs = {"class": "visit-table"}
 
-    def __init__(self, *args, changeable_ids=frozenset(), **kwargs):
+    def __init__(self, *args, changeable_ids=frozenset(), follow_up_token: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.changeable_ids = changeable_ids
+        # The CSRF token of the "Follow up" buttons, set where the user may open cases.
+        self.follow_up_token = follow_up_token
 
     def render_help(self, record: Visit) -> str:
         return format_html_join(
@@ -75,16 +77,30 @@ class TodayVisitTable(tables.Table):
         return value.first_name or value.get_username()
 
     def render_actions(self, record: Visit) -> str:
-        if record.pk not in self.changeable_ids:
-            return ""
         # The hidden words tell the links apart when a screen reader lists them; the time is
         # the one the Time column shows, in the site's zone, not the stored UTC.
-        return format_html(
-            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
-            reverse("visits:edit", args=[record.pk]),
-            _("Edit"),
-            _("the visit at %(time)s") % {"time": local_time(record.started_at)},
-        )
+        which = _("the visit at %(time)s") % {"time": local_time(record.started_at)}
+        edit = follow_up = ""
+        if record.pk in self.changeable_ids:
+            edit = format_html(
+                '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+                reverse("visits:edit", args=[record.pk]),
+                _("Edit"),
+                which,
+            )
+        if self.follow_up_token:
+            # One tap opens a follow-up case about the visit (helpdesk's case pages).
+            follow_up = format_html(
+                '<form method="post" action="{}" class="inline-form">'
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<button type="submit" class="link-button">{}'
+                '<span class="visually-hidden"> {}</span></button></form>',
+                reverse("cases:new_from_visit", args=[record.pk]),
+                self.follow_up_token,
+                _("Follow up"),
+                which,
+            )
+        return format_html('<div class="visit-actions">{}{}</div>', edit, follow_up)
 
 
 def local_date_time(value) -> str:

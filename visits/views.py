@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -267,7 +268,12 @@ def today(request: HttpRequest, site_code: str) -> HttpResponse:
     changeable = set(
         visits_for(request.user, Action.CHANGE).filter(site=site).values_list("pk", flat=True)
     )
-    table = TodayVisitTable(visits, changeable_ids=changeable)
+    can_follow_up = sites_for(request.user, Action.OPEN_CASE).filter(pk=site.pk).exists()
+    table = TodayVisitTable(
+        visits,
+        changeable_ids=changeable,
+        follow_up_token=get_token(request) if can_follow_up else "",
+    )
     return render(request, "visits/today.html", {"site": site, "table": table})
 
 

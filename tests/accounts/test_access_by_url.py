@@ -11,7 +11,7 @@ from django.urls import resolve
 
 from api.services import api_key_create
 from organisations.models import Organisation
-from tests.factories import OrganisationFactory, SiteFactory, VisitFactory, member
+from tests.factories import OrganisationFactory, SiteFactory, VisitFactory, member, open_case
 from tests.url_walk import every_path, samples_for
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,15 @@ OWN_OBJECT_ROUTES = {
     "indicators:report": {"staff", "manager", "analyst", "admin"},
     "indicators:chart_csv": {"staff", "manager", "analyst", "admin"},
     "indicators:table": {"staff", "manager", "analyst", "admin"},
+    # Follow-up cases hold contact details: the counter and its managers, not analysts, and
+    # not an API key on the pages (the API has its own case endpoints).
+    "cases:new": {"staff", "manager", "admin"},
+    "cases:new_from_visit": set(),  # POST only
+    "cases:detail": {"staff", "manager", "admin"},
+    "cases:edit": {"staff", "manager", "admin"},
+    "cases:move": set(),  # POST only
+    "cases:comment": set(),  # POST only
+    "cases:take": set(),  # POST only
 }
 # Analysts read the statistics of every site in their region, another organisation's too,
 # suppressed where small (SPEC §1, §3; tests/indicators checks the suppression).
@@ -64,6 +73,8 @@ def world():
         "other_site": other_site,
         "own_visit": VisitFactory(site=own_site, created_by=staff, staff=staff),
         "other_visit": VisitFactory(site=other_site),
+        "own_case": open_case(own_site, title="Eget uppföljningsärende"),
+        "other_case": open_case(other_site, title="Annans uppföljningsärende"),
         "users": users,
         "key": api_key_create(organisation=own, name="access")[1],
     }
@@ -79,9 +90,9 @@ def client_as(caller: str, world) -> Client:
 
 
 def routes_with_objects(world, whose: str) -> list[str]:
-    site, visit = world[f"{whose}_site"], world[f"{whose}_visit"]
+    site, visit, case = world[f"{whose}_site"], world[f"{whose}_visit"], world[f"{whose}_case"]
     without = set(_paths_without_parameters())
-    return [path for path in every_path(samples_for(site, visit)) if path not in without]
+    return [path for path in every_path(samples_for(site, visit, case)) if path not in without]
 
 
 class _Unfilled(dict):
@@ -115,13 +126,14 @@ def test_another_organisations_objects_are_refused_on_every_route(world, caller)
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_no_answer_on_any_route_mentions_another_organisations_visit(world, caller):
+def test_no_answer_on_any_route_mentions_another_organisations_visit_or_case(world, caller):
     client = client_as(caller, world)
-    secret = str(world["other_visit"].pk)
+    secrets = (str(world["other_visit"].pk), world["other_case"].number)
+    samples = samples_for(world["own_site"], world["own_visit"], world["own_case"])
     leaks = [
         path
-        for path in every_path(samples_for(world["own_site"], world["own_visit"]))
-        if secret in client.get(path).content.decode(errors="replace")
+        for path in every_path(samples)
+        if any(secret in client.get(path).content.decode(errors="replace") for secret in secrets)
     ]
     assert leaks == []
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from helpdesk.models import Case
+from helpdesk.services import case_comment_add, case_transition
 from organisations.models import Membership
 from tests.browser.helpers import freeze_server_clock, log_in, log_typical_visit
 from tests.factories import (
@@ -19,8 +21,9 @@ from tests.factories import (
     VisitFactory,
     earlier_today,
     member,
+    open_case,
 )
-from visits.models import AgeBand, EService
+from visits.models import AgeBand, EService, Provider
 
 
 class App:
@@ -268,6 +271,53 @@ def opening_hours(app: App) -> None:
     expect(app.page.locator("main form").first).to_be_visible()
 
 
+def _cases(app: App) -> list:
+    """Follow-up cases at the site: one overdue and assigned, one waiting for an agency with a
+    comment and a long title, one resolved."""
+    agency = Provider.objects.get(code="forsakringskassan")
+    overdue = open_case(app.site, assignee=app.staff, title="Kompletterande uppgifter till CSN")
+    Case.objects.filter(pk=overdue.pk).update(due_date=datetime.date(2026, 1, 12))
+    waiting = open_case(
+        app.site, title=f"{LONG_WORD_SV} behöver kompletteras", referral_agency=agency
+    )
+    waiting = case_transition(case=waiting, to_status="open", actor=app.staff)
+    case_comment_add(case=waiting, author=app.staff, text="Ringde handläggaren, väntar på svar.")
+    waiting = case_transition(case=waiting, to_status="waiting_agency", actor=app.staff)
+    resolved = case_transition(case=open_case(app.site), to_status="open", actor=app.staff)
+    case_transition(case=resolved, to_status="resolved", actor=app.staff)
+    return [overdue, waiting, resolved]
+
+
+def case_list(app: App) -> None:
+    _cases(app)
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/uppfoljning/")
+    expect(app.page.locator("main table tbody tr")).to_have_count(2)
+
+
+def case_board(app: App) -> None:
+    _cases(app)
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/uppfoljning/tavla/")
+    expect(app.page.locator(".board-card")).to_have_count(3)
+
+
+def case_page(app: App) -> None:
+    waiting = _cases(app)[1]
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}{waiting.get_absolute_url()}")
+    expect(app.page.locator(".case-history tbody tr").first).to_be_visible()
+
+
+def new_case_with_errors(app: App) -> None:
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/uppfoljning/ny/{app.site.code}/")
+    app.page.fill("#id_contact_name", "Karin")
+    with app.page.expect_navigation():
+        app.page.locator("main form button[type=submit]").click()
+    expect(app.page.locator("#error-summary")).to_be_visible()
+
+
 State = Callable[[App], None]
 
 EVERY_STATE: list[State] = [
@@ -295,4 +345,8 @@ EVERY_STATE: list[State] = [
     visit_list,
     visit_list_with_an_unknown_filter,
     opening_hours,
+    case_list,
+    case_board,
+    case_page,
+    new_case_with_errors,
 ]

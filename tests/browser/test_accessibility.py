@@ -9,6 +9,8 @@ from tests.browser.states import (
     EVERY_STATE,
     App,
     accessibility_statement,
+    case_board,
+    case_page,
     dashboard_of_a_site,
     edit_visit,
     login_page,
@@ -38,6 +40,8 @@ KEY_PAGES_IN_ENGLISH = [
     accessibility_statement,
     dashboard_of_a_site,
     monthly_report,
+    case_board,
+    case_page,
 ]
 
 

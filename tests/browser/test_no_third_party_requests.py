@@ -11,7 +11,7 @@ from playwright.sync_api import Page, Route
 
 from organisations.models import Membership
 from tests.browser.helpers import BROWSER_TEST, log_in
-from tests.factories import MembershipFactory, UserFactory, VisitFactory
+from tests.factories import MembershipFactory, UserFactory, VisitFactory, open_case
 from tests.url_walk import every_path, samples_for
 
 pytestmark = BROWSER_TEST
@@ -51,7 +51,7 @@ def requests_elsewhere(page: Page, base_url: str, paths: list[str]) -> dict[str,
 @pytest.fixture
 def samples(site, staff) -> dict[str, str]:
     visit = VisitFactory(site=site, created_by=staff, staff=staff)
-    return samples_for(site, visit)
+    return samples_for(site, visit, open_case(site, visit=visit))
 
 
 def test_no_page_an_anonymous_visitor_reaches_loads_from_another_host(page, live_server, samples):
