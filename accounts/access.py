@@ -35,6 +35,7 @@ class Action(StrEnum):
     UNDO = "undo"  # take back a visit just saved
     MANAGE = "manage"  # a site's staffed hours
     OPEN_CASE = "open_case"  # open a follow-up case at a site
+    REFER = "refer"  # send a visitor on to a site's follow-up (a partner, through the API)
     VIEW_STATISTICS = "view_statistics"
 
 
@@ -89,6 +90,18 @@ def _sites_for_statistics(caller: Caller) -> SiteQuerySet:
     )
 
 
+def _sites_to_refer_to(caller: Caller) -> SiteQuerySet:
+    """Where a visitor can be sent for follow-up: a partner's system refers to the active
+    service centres of its region, whoever runs them, and to its own sites; a user opens
+    cases where they work."""
+    if (organisation := _api_organisation(caller)) is not None and _active(caller):
+        return Site.objects.filter(is_active=True).filter(
+            Q(organisation=organisation)
+            | Q(kind=Site.Kind.SERVICE_CENTRE, municipality__region=organisation.region_id)
+        )
+    return _sites_with_role(caller, CASE_ROLES).filter(is_active=True)
+
+
 def sites_for(caller: Caller, action: Action) -> SiteQuerySet:
     """The sites at which the caller may take the action."""
     if action == Action.VIEW:
@@ -101,6 +114,8 @@ def sites_for(caller: Caller, action: Action) -> SiteQuerySet:
         return _sites_for_statistics(caller)
     if action == Action.OPEN_CASE:
         return _sites_with_role(caller, CASE_ROLES).filter(is_active=True)
+    if action == Action.REFER:
+        return _sites_to_refer_to(caller)
     raise ValueError(f"No site action {action!r}")
 
 

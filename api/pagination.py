@@ -2,9 +2,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 
-class VisitCursorPagination(CursorPagination):
-    # Newest first; a cursor stays valid while visits are added, unlike page numbers.
-    ordering = ("-started_at", "-id")
+class _CursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -15,3 +13,12 @@ class VisitCursorPagination(CursorPagination):
             return super().decode_cursor(request)
         except NotFound as error:
             raise ValidationError({self.cursor_query_param: [str(error.detail)]}) from error
+
+
+class CaseCursorPagination(_CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class VisitCursorPagination(_CursorPagination):
+    # Newest first; a cursor stays valid while visits are added, unlike page numbers.
+    ordering = ("-started_at", "-id")

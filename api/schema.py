@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from api.case_serializers import CaseReferralSerializer, CaseSerializer
 from api.serializers import (
     BulkResponseSerializer,
     BulkVisitsSerializer,
@@ -135,6 +136,71 @@ visits = extend_schema_view(
                     "note": [
                         "Remove the personal identity number (19121212-****) at character 8: "
                         "visits are anonymous and must not hold personal data."
+                    ],
+                },
+            ),
+        ],
+    ),
+)
+
+CASE_REFERRAL_EXAMPLE = {
+    "site": "lycksele",
+    "service": "forsakringskassan.housing",
+    "title": "Ansökan om bostadsbidrag behöver kompletteras",
+    "description": "Besökaren behöver hjälp att ladda upp hyresavtalet.",
+    "priority": "normal",
+    "contact": {"consent": True, "name": "Karin", "phone": "070-123 45 67"},
+}
+CASE_EXAMPLE = {
+    "number": "LYC-2026-00042",
+    "site": "lycksele",
+    "service": "forsakringskassan.housing",
+    "title": "Ansökan om bostadsbidrag behöver kompletteras",
+    "description": "Besökaren behöver hjälp att ladda upp hyresavtalet.",
+    "status": "new",
+    "priority": "normal",
+    "due_date": "2026-03-23",
+    "referral_agency": None,
+    "referred_by": "lycksele-bibliotek",
+    "created_at": "2026-03-16T10:15:00+01:00",
+    "first_response_at": None,
+    "resolved_at": None,
+    "closed_at": None,
+}
+
+cases = extend_schema_view(
+    get=extend_schema(
+        summary="The caller's own sites' follow-up cases and those it referred, newest first",
+        description=(
+            "Cursor-paginated. Contact details are never returned, not even to the partner "
+            "that sent them."
+        ),
+        responses={200: CaseSerializer(many=True), 400: FIELD_ERRORS, **COMMON_ERRORS},
+    ),
+    post=extend_schema(
+        summary="Refer a visitor to a service centre's follow-up",
+        description=(
+            "Opens a follow-up case at one of the region's service centres (or one of the "
+            "caller's own sites) and answers 201 with it and its case number. Contact details "
+            "are kept only with the visitor's consent (`contact.consent`), and a personal "
+            "identity number in the title or description is refused; nothing is saved then."
+        ),
+        request=CaseReferralSerializer,
+        responses={
+            201: CaseSerializer,
+            400: OpenApiResponse(FIELD_ERRORS, description="Invalid fields; nothing saved."),
+            **COMMON_ERRORS,
+        },
+        examples=[
+            _examples("A referral", CASE_REFERRAL_EXAMPLE, request=True, response=False),
+            _examples("The case opened", CASE_EXAMPLE),
+            _examples(
+                "Contact details without consent",
+                {
+                    "detail": "The request has invalid fields.",
+                    "contact": [
+                        "Contact details can be kept only with the visitor's consent. Record the "
+                        "consent, or leave the contact details out."
                     ],
                 },
             ),

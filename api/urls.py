@@ -11,6 +11,7 @@ urlpatterns = [
     path("visits/", views.VisitListCreate.as_view(), name="visits"),
     path("visits/bulk/", views.VisitBulk.as_view(), name="visits-bulk"),
     path("visits/<uuid:pk>/", views.VisitDetail.as_view(), name="visit-detail"),
+    path("cases/", views.CaseListCreate.as_view(), name="cases"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("indicators/", views.IndicatorList.as_view(), name="indicators"),
     path("open/indicators/", views.OpenIndicators.as_view(), name="open-indicators"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -10,11 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import Action, sites_for, visits_for
+from accounts.access import Action, cases_for, sites_for, visits_for
 from api import schema
+from api.case_serializers import CaseReferralSerializer, CaseSerializer, api_field_errors
 from api.codes import CodeLists
 from api.filters import VisitFilter
-from api.pagination import VisitCursorPagination
+from api.pagination import CaseCursorPagination, VisitCursorPagination
 from api.renderers import RowsCsvRenderer
 from api.serializers import (
     MAX_BULK_VISITS,
@@ -33,6 +35,8 @@ from api.statistics import (
     open_indicators,
     statistics_for,
 )
+from helpdesk.models import Case
+from helpdesk.services import case_create
 from indicators.definitions import INDICATORS
 from visits.services import IngestStatus, visit_ingest
 
@@ -110,6 +114,33 @@ class VisitListCreate(generics.ListAPIView):
         else:
             body = VisitSerializer(visit).data
         return Response(body, status=INGEST_HTTP_STATUS[result.status])
+
+
+@schema.cases
+class CaseListCreate(generics.ListAPIView):
+    """A partner's own sites' follow-up cases and those it referred; POST refers a visitor."""
+
+    serializer_class = CaseSerializer
+    pagination_class = CaseCursorPagination
+
+    def get_queryset(self):
+        return cases_for(self.request.user, Action.VIEW).select_related("site", "referred_by")
+
+    def post(self, request: Request) -> Response:
+        serializer = CaseReferralSerializer(
+            data=request.data, referable_sites=sites_for(request.user, Action.REFER)
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            case = case_create(
+                **serializer.workflow_values,
+                created_by=_actor(request),
+                referred_by=getattr(request.user, "organisation", None),
+                source=Case.Source.API,
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(api_field_errors(error.message_dict)) from error
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
 @schema.visit_detail

@@ -20,9 +20,6 @@ from helpdesk.services import ContactDetails
 from organisations.models import Site
 from visits.models import EService, Provider
 
-# The service's field names where they differ from the form's.
-SERVICE_FIELD_NAMES = {"contact_consent_at": "contact_consent"}
-
 
 class AssigneeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user) -> str:
@@ -156,5 +153,4 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
         return
     for name, messages in error.message_dict.items():
-        field = SERVICE_FIELD_NAMES.get(name, name)
-        form.add_error(field if field in form.fields else None, messages)
+        form.add_error(name if name in form.fields else None, messages)

@@ -60,8 +60,8 @@ FALLBACK_WORKING_DAYS = 5
 TRANSITION_REFUSED = _("A case that is “%(current)s” cannot become “%(target)s”.")
 ASSIGNEE_NOT_STAFF = _("%(user)s is not counter staff at %(site)s.")
 CONTACT_WITHOUT_CONSENT = _(
-    "Contact details can be saved only when the visitor has agreed to it. Tick the consent "
-    "box, or leave the contact details empty."
+    "Contact details can be kept only with the visitor's consent. Record the consent, or "
+    "leave the contact details out."
 )
 SITE_CLOSED = _("%(site)s is no longer active and takes no new cases.")
 EMPTY_COMMENT = _("Write a comment.")

@@ -180,7 +180,7 @@ def test_contact_details_without_consent_are_refused_on_the_form(staff_client, s
     data = new_case_data(contact_name="Karin", contact_phone="070-123 45 67")
     answer = staff_client.post(reverse("cases:new", args=[site.code]), data)
     assert answer.status_code == 400
-    assert "Tick the consent box" in answer.content.decode()
+    assert "Record the consent" in answer.content.decode()
     assert not Case.objects.exists()
 
 
