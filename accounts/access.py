@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from helpdesk.models import Case
+from helpdesk.models import Case, QueueTicket
 from organisations.models import Membership, Organisation, Site
 from organisations.querysets import SiteQuerySet
 from visits.models import Visit
@@ -188,3 +188,12 @@ def cases_for(caller: Caller, action: Action) -> QuerySet[Case]:
     elif action in (Action.VIEW, Action.CHANGE):
         return Case.objects.filter(site__in=_sites_with_role(caller, CASE_ROLES))
     raise ValueError(f"No case action {action!r}")
+
+
+def queue_tickets_for(caller: Caller, action: Action) -> QuerySet[QueueTicket]:
+    """change: the tickets of the queues the caller works, at sites where they log visits (the
+    waiting room's display shows numbers and desks to anyone, through
+    helpdesk.services.queue_display_state, and needs no ticket)."""
+    if action != Action.CHANGE:
+        raise ValueError(f"No queue ticket action {action!r}")
+    return QueueTicket.objects.filter(site__in=sites_for(caller, Action.LOG))

@@ -1,11 +1,20 @@
 from django.contrib import admin
 
-from helpdesk.models import Case, CaseComment, ServiceLevel
+from helpdesk.models import Case, CaseComment, ServiceLevel, ServiceQueue
 
 
 @admin.register(ServiceLevel)
 class ServiceLevelAdmin(admin.ModelAdmin):
     list_display = ["priority", "working_days"]
+
+
+@admin.register(ServiceQueue)
+class ServiceQueueAdmin(admin.ModelAdmin):
+    """A site's extra queues (B, C, …) and the e-services whose tickets join them."""
+
+    list_display = ["site", "letter", "name"]
+    list_filter = ["site"]
+    filter_horizontal = ["services"]
 
 
 class CaseCommentInline(admin.TabularInline):

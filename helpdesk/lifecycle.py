@@ -2,6 +2,8 @@
 which. helpdesk.services applies it, the models and querysets read it; nothing else changes a
 case's status."""
 
+from typing import NamedTuple
+
 from django.db import models
 from django.utils.translation import pgettext_lazy
 
@@ -41,3 +43,58 @@ class CasePriority(models.TextChoices):
     HIGH = "high", pgettext_lazy("case priority", "High")
     NORMAL = "normal", pgettext_lazy("case priority", "Normal")
     LOW = "low", pgettext_lazy("case priority", "Low")
+
+
+# --- The waiting queue (SPEC §6) ------------------------------------------------------------
+
+
+class TicketStatus(models.TextChoices):
+    WAITING = "waiting", pgettext_lazy("queue ticket status", "Waiting")
+    CALLED = "called", pgettext_lazy("queue ticket status", "Called")
+    SERVING = "serving", pgettext_lazy("queue ticket status", "Being served")
+    FINISHED = "finished", pgettext_lazy("queue ticket status", "Finished")
+    NO_SHOW = "no_show", pgettext_lazy("queue ticket status", "Did not come")
+    CANCELLED = "cancelled", pgettext_lazy("queue ticket status", "Cancelled")
+
+
+class TicketAction(models.TextChoices):
+    """What staff do with a ticket; the labels are the panel's buttons."""
+
+    CALL = "call", pgettext_lazy("queue action", "Call")
+    RECALL = "recall", pgettext_lazy("queue action", "Call again")
+    TRANSFER = "transfer", pgettext_lazy("queue action", "Transfer")
+    START = "start", pgettext_lazy("queue action", "Start")
+    FINISH = "finish", pgettext_lazy("queue action", "Finish")
+    NO_SHOW = "no_show", pgettext_lazy("queue action", "Did not come")
+    CANCEL = "cancel", pgettext_lazy("queue action", "Cancel ticket")
+
+
+class TicketMove(NamedTuple):
+    sources: tuple[str, ...]
+    target: str
+
+
+# A ticket waits, is called to a desk (again on a recall, or to another desk on a transfer),
+# is served and ends finished; a visitor who does not come when called ends as no-show, one
+# who leaves first as cancelled. A ticket being served that is transferred is called to the
+# new desk. Every other move is refused; the three endings are final.
+TICKET_MOVES: dict[str, TicketMove] = {
+    TicketAction.CALL: TicketMove((TicketStatus.WAITING,), TicketStatus.CALLED),
+    TicketAction.RECALL: TicketMove((TicketStatus.CALLED,), TicketStatus.CALLED),
+    TicketAction.TRANSFER: TicketMove(
+        (TicketStatus.CALLED, TicketStatus.SERVING), TicketStatus.CALLED
+    ),
+    TicketAction.START: TicketMove((TicketStatus.CALLED,), TicketStatus.SERVING),
+    TicketAction.FINISH: TicketMove((TicketStatus.SERVING,), TicketStatus.FINISHED),
+    TicketAction.NO_SHOW: TicketMove((TicketStatus.CALLED,), TicketStatus.NO_SHOW),
+    TicketAction.CANCEL: TicketMove(
+        (TicketStatus.WAITING, TicketStatus.CALLED), TicketStatus.CANCELLED
+    ),
+}
+TICKET_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    status: tuple(sorted({move.target for move in TICKET_MOVES.values() if status in move.sources}))
+    for status in TicketStatus
+}
+# Called to a desk and not yet ended: what the display shows and the desks work on.
+TICKET_AT_DESK_STATUSES = (TicketStatus.CALLED, TicketStatus.SERVING)
+TICKET_ENDED_STATUSES = (TicketStatus.FINISHED, TicketStatus.NO_SHOW, TicketStatus.CANCELLED)

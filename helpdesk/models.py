@@ -1,15 +1,25 @@
-"""The help-desk (SPEC §6): follow-up cases. The queue and appointments follow.
+"""The help-desk (SPEC §6): follow-up cases and the waiting queue. Appointments follow.
 
 Which status may follow which is declared in helpdesk.lifecycle; helpdesk.services applies it,
-and nothing else writes a case."""
+and nothing else writes a case or a queue ticket."""
+
+import string
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.lifecycle import CASE_TRANSITIONS, CasePriority, CaseStatus
-from helpdesk.querysets import CaseQuerySet
+from helpdesk.lifecycle import (
+    CASE_TRANSITIONS,
+    TICKET_AT_DESK_STATUSES,
+    TICKET_ENDED_STATUSES,
+    TICKET_TRANSITIONS,
+    CasePriority,
+    CaseStatus,
+    TicketStatus,
+)
+from helpdesk.querysets import CaseQuerySet, QueueTicketQuerySet
 from servicecenter.personal_data import validate_no_personal_data_in_case
 
 CASE_TITLE_MAX_LENGTH = 200
@@ -227,3 +237,176 @@ class CaseComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number}: {self.text[:40]}"
+
+
+# --- The waiting queue (SPEC §6) ------------------------------------------------------------
+#
+# A visitor checks in and gets a ticket (`A017`); staff call it to a desk, and the waiting
+# room's display shows the number and the desk. A ticket holds no personal data: a number, an
+# optional e-service and the times it moved, which the statistics read (waiting and service
+# times). Which status may follow which is in helpdesk.lifecycle; helpdesk.services moves them.
+
+TICKET_LETTERS = tuple(string.ascii_uppercase)
+DEFAULT_TICKET_LETTER = "A"
+TICKET_SEQUENCE_DIGITS = 3
+DESK_MAX_LENGTH = 20
+
+
+class ServiceQueue(models.Model):
+    """One of a site's queues, when it keeps several (for example B for e-ID errands): its
+    tickets carry its letter. A site without any has one queue, A."""
+
+    site = models.ForeignKey(
+        "organisations.Site",
+        on_delete=models.CASCADE,
+        related_name="service_queues",
+        verbose_name=_("site"),
+    )
+    letter = models.CharField(
+        _("letter"), max_length=1, choices=[(letter, letter) for letter in TICKET_LETTERS]
+    )
+    name = models.CharField(_("name"), max_length=100)
+    services = models.ManyToManyField(
+        "visits.EService",
+        blank=True,
+        related_name="+",
+        verbose_name=_("e-services"),
+        help_text=_("A ticket for one of these e-services joins this queue."),
+    )
+
+    class Meta:
+        ordering = ["site_id", "letter"]
+        verbose_name = _("service queue")
+        verbose_name_plural = _("service queues")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "letter"], name="service_queue_letter_unique"),
+            models.CheckConstraint(
+                condition=models.Q(letter__in=TICKET_LETTERS), name="service_queue_letter_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter}: {self.name}"
+
+
+class TicketNumberSequence(models.Model):
+    """The last ticket number given at a site on a day in a queue (servicecenter.sequences)."""
+
+    site = models.ForeignKey("organisations.Site", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    letter = models.CharField(max_length=1)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "day", "letter"], name="ticket_sequence_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id}/{self.day}/{self.letter}: {self.last}"
+
+
+class QueueTicket(models.Model):
+    """A visitor's place in a site's queue on one day."""
+
+    Status = TicketStatus
+
+    site = models.ForeignKey(
+        "organisations.Site",
+        on_delete=models.PROTECT,
+        related_name="queue_tickets",
+        verbose_name=_("site"),
+    )
+    day = models.DateField(_("day"), editable=False)  # the local date it was issued
+    letter = models.CharField(_("queue"), max_length=1, editable=False)
+    sequence = models.PositiveIntegerField(editable=False)
+    number = models.CharField(_("number"), max_length=8, editable=False)
+    service = models.ForeignKey(
+        "visits.EService",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("e-service"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING
+    )
+    desk = models.CharField(_("desk"), max_length=DESK_MAX_LENGTH, blank=True)
+    issued_at = models.DateTimeField(_("issued"))
+    # The first call ends the wait (statistics); announced_at moves with every call, recall
+    # and transfer, and orders the display, the latest call first.
+    called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(_("service started"), null=True, blank=True)
+    # When the ticket ended: finished, or given up as no-show or cancelled.
+    finished_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("called by"),
+    )
+    recalls = models.PositiveSmallIntegerField(_("recalls"), default=0)
+
+    objects = QueueTicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "issued_at", "pk"]
+        verbose_name = _("queue ticket")
+        verbose_name_plural = _("queue tickets")
+        indexes = [
+            models.Index(fields=["site", "day", "status"], name="ticket_site_day_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "day", "letter", "sequence"], name="ticket_number_unique_per_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=TicketStatus.values), name="ticket_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(letter__in=TICKET_LETTERS), name="ticket_letter_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1), name="ticket_sequence_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=TicketStatus.WAITING)
+                | models.Q(status=TicketStatus.CANCELLED)
+                | models.Q(called_at__isnull=False, announced_at__isnull=False),
+                name="ticket_called_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=TICKET_AT_DESK_STATUSES) | ~models.Q(desk=""),
+                name="ticket_at_desk_has_desk",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[TicketStatus.SERVING, TicketStatus.FINISHED])
+                | models.Q(started_at__isnull=False),
+                name="ticket_served_has_start",
+            ),
+            # An ended ticket has its end time, and only an ended one.
+            models.CheckConstraint(
+                condition=models.Q(status__in=TICKET_ENDED_STATUSES, finished_at__isnull=False)
+                | models.Q(~models.Q(status__in=TICKET_ENDED_STATUSES), finished_at__isnull=True),
+                name="ticket_ended_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.day})"
+
+    def next_statuses(self) -> tuple[str, ...]:
+        return TICKET_TRANSITIONS[self.status]

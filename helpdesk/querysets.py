@@ -7,6 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from helpdesk.lifecycle import CASE_ACTIVE_STATUSES as ACTIVE
+from helpdesk.lifecycle import TICKET_AT_DESK_STATUSES, TicketStatus
 
 
 class CaseQuerySet(models.QuerySet):
@@ -29,3 +30,24 @@ class CaseQuerySet(models.QuerySet):
         return self.select_related(
             "site", "service__provider", "assignee", "referral_agency", "referred_by", "visit"
         )
+
+
+# --- The waiting queue (SPEC §6) ------------------------------------------------------------
+
+
+class QueueTicketQuerySet(models.QuerySet):
+    def of_day(self, site, day: datetime.date | None = None) -> QueueTicketQuerySet:
+        """A site's tickets of one day (today by default): numbers start again each day, and a
+        ticket left waiting last night is not called this morning."""
+        return self.filter(site=site, day=day or timezone.localdate())
+
+    def waiting(self) -> QueueTicketQuerySet:
+        """Waiting tickets, first come first: the order call-next takes them in."""
+        return self.filter(status=TicketStatus.WAITING).order_by("issued_at", "pk")
+
+    def at_desks(self) -> QueueTicketQuerySet:
+        """Called to a desk and not yet ended, the latest call first: what the display shows."""
+        return self.filter(status__in=TICKET_AT_DESK_STATUSES).order_by("-announced_at", "-pk")
+
+    def for_panel(self) -> QueueTicketQuerySet:
+        return self.select_related("service")

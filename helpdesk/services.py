@@ -6,26 +6,43 @@ half-saved, and records what changed in the audit history in the same transactio
 from __future__ import annotations
 
 import datetime
+import math
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Action, users_for_site
 from audit.models import AuditEntry
 from audit.services import audit_record
-from helpdesk.lifecycle import CASE_TRANSITIONS, CasePriority, CaseStatus
+from helpdesk.lifecycle import (
+    CASE_TRANSITIONS,
+    TICKET_MOVES,
+    CasePriority,
+    CaseStatus,
+    TicketAction,
+    TicketStatus,
+)
 from helpdesk.models import (
     CASE_SEQUENCE_DIGITS,
+    DEFAULT_TICKET_LETTER,
+    DESK_MAX_LENGTH,
+    TICKET_SEQUENCE_DIGITS,
     Case,
     CaseComment,
     CaseNumberSequence,
+    QueueTicket,
     ServiceLevel,
+    ServiceQueue,
+    TicketNumberSequence,
 )
 from organisations.models import Organisation, Site
+from servicecenter.live import broadcast, queue_group
 from servicecenter.sequences import sequence_next
 from servicecenter.workdays import add_working_days
 from visits.models import EService, Provider, Visit
@@ -303,3 +320,305 @@ def case_comment_add(
         changes={"comment": [None, comment.pk]},
     )
     return comment
+
+
+# --- The waiting queue (SPEC §6) ------------------------------------------------------------
+#
+# A visitor checks in and gets a ticket; staff call it to their desk, serve the visitor and
+# finish it. Every change is told to the site's queue screens (its display, the staff panels)
+# once committed. A ticket holds no personal data and its own times are its history, so unlike
+# a case it is not written to the audit history.
+
+TICKET_MOVE_REFUSED = _("Ticket %(number)s is “%(status)s”: “%(action)s” is not possible now.")
+DESK_REQUIRED = _("Enter your desk, for example 2, before calling the next visitor.")
+TRANSFER_DESK_REQUIRED = _("Enter the desk to transfer the ticket to.")
+DESK_TOO_LONG = _("Keep the desk to at most %(limit)d characters.")
+TRANSFER_SAME_DESK = _("Ticket %(number)s is already at desk %(desk)s.")
+QUEUE_SITE_CLOSED = _("%(site)s is no longer active and issues no queue tickets.")
+UNKNOWN_QUEUE = _("%(site)s has no queue %(letter)s.")
+
+# A counter errand's length before the day has finished tickets to measure.
+DEFAULT_SERVICE_MINUTES = 10
+# A desk counts as open when it called a ticket this recently.
+BUSY_DESK_WINDOW = datetime.timedelta(minutes=30)
+# How many numbers the waiting room's display lists, the latest call first.
+DISPLAY_CALLS = 6
+# The changes the display calls out: a number sent to a desk.
+ANNOUNCED = (TicketAction.CALL, TicketAction.RECALL, TicketAction.TRANSFER)
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    ahead: int  # visitors before this one in the queue
+    minutes: int  # whole minutes, rounded up; 0 when nobody is ahead
+    measured: bool  # from today's finished tickets, not the default
+
+
+def ticket_number(letter: str, sequence: int) -> str:
+    return f"{letter}{sequence:0{TICKET_SEQUENCE_DIGITS}d}"
+
+
+def _actor(user) -> Any:
+    return user if user is not None and user.is_authenticated else None
+
+
+def _clean_desk(desk: str | None, required: Any) -> str:
+    desk = (desk or "").strip()
+    if not desk:
+        raise ValidationError({"desk": required}, code="required")
+    if len(desk) > DESK_MAX_LENGTH:
+        raise ValidationError(
+            {"desk": DESK_TOO_LONG % {"limit": DESK_MAX_LENGTH}}, code="max_length"
+        )
+    return desk
+
+
+def _announce(ticket: QueueTicket, action: str) -> None:
+    """Tell the site's queue screens, once committed. The display's state is read once here,
+    after the commit, and goes to every screen in the event: two hundred screens on a wall
+    of a busy centre cost one read, not two hundred. A call, recall or transfer is also
+    announced (number and desk only) for the display to highlight and chime."""
+    site = ticket.site
+    announce = {"number": ticket.number, "desk": ticket.desk} if action in ANNOUNCED else None
+
+    def send() -> None:
+        event = {
+            "type": "queue.changed",
+            "action": action,
+            "state": queue_display_state(site=site),
+            "announce": announce,
+        }
+        broadcast(queue_group(site.code), event)
+
+    transaction.on_commit(send)
+
+
+def queue_letter_for(*, site: Site, service: EService | None = None) -> str:
+    """The queue a ticket for the e-service joins at the site: the first (by letter) of the
+    site's service queues that lists it, else the default queue A."""
+    if service is None:
+        return DEFAULT_TICKET_LETTER
+    letters = ServiceQueue.objects.filter(site=site, services=service).order_by("letter")
+    return letters.values_list("letter", flat=True).first() or DEFAULT_TICKET_LETTER
+
+
+def _check_letter(site: Site, letter: str) -> None:
+    if letter == DEFAULT_TICKET_LETTER:
+        return
+    if not ServiceQueue.objects.filter(site=site, letter=letter).exists():
+        raise ValidationError(
+            {"letter": UNKNOWN_QUEUE % {"site": site, "letter": letter}}, code="unknown_queue"
+        )
+
+
+@transaction.atomic
+def ticket_issue(
+    *,
+    site: Site,
+    service: EService | None = None,
+    letter: str | None = None,
+    issued_by=None,
+    now: datetime.datetime | None = None,
+) -> QueueTicket:
+    """Check a visitor in: the next ticket of the day in the queue chosen, else in the queue
+    of the e-service, else in queue A. Numbers start again at 001 every day in every queue,
+    and come without gaps or duplicates under concurrent check-ins (sequence_next)."""
+    now = now or timezone.now()
+    if not site.is_active:
+        raise ValidationError(QUEUE_SITE_CLOSED % {"site": site}, code="site_inactive")
+    if letter is None:
+        letter = queue_letter_for(site=site, service=service)
+    else:
+        _check_letter(site, letter)
+    day = timezone.localdate(now)
+    sequence = sequence_next(TicketNumberSequence, site=site, day=day, letter=letter)
+    ticket = QueueTicket.objects.create(
+        site=site,
+        day=day,
+        letter=letter,
+        sequence=sequence,
+        number=ticket_number(letter, sequence),
+        service=service,
+        issued_at=now,
+        issued_by=_actor(issued_by),
+    )
+    _announce(ticket, "issue")
+    return ticket
+
+
+def ticket_call_next(
+    *,
+    site: Site,
+    desk: str,
+    called_by,
+    letter: str | None = None,
+    now: datetime.datetime | None = None,
+) -> QueueTicket | None:
+    """Call the ticket that has waited longest today (in queue `letter`, or in any) to the
+    desk; None when nobody waits.
+
+    Two desks calling at once never get the same ticket. On PostgreSQL each takes the oldest
+    waiting ticket no other transaction has locked (SKIP LOCKED), so neither waits for the
+    other; SQLite runs one writer at a time. Either way the ticket is taken by an UPDATE that
+    only matches it while it still waits, and a desk that finds it taken tries the next one:
+    correctness does not rest on the backend's locking."""
+    desk = _clean_desk(desk, DESK_REQUIRED)
+    now = now or timezone.now()
+    while True:  # ends: each turn that finds no ticket taken saw another desk take one
+        with transaction.atomic():
+            waiting = QueueTicket.objects.of_day(site, timezone.localdate(now)).waiting()
+            if letter is not None:
+                waiting = waiting.filter(letter=letter)
+            if connection.features.has_select_for_update_skip_locked:
+                waiting = waiting.select_for_update(skip_locked=True)
+            pk = waiting.values_list("pk", flat=True).first()
+            if pk is None:
+                return None
+            taken = QueueTicket.objects.filter(pk=pk, status=TicketStatus.WAITING).update(
+                status=TicketStatus.CALLED,
+                desk=desk,
+                called_at=now,
+                announced_at=now,
+                called_by=_actor(called_by),
+            )
+            if taken:
+                ticket = QueueTicket.objects.select_related("site").get(pk=pk)
+                _announce(ticket, TicketAction.CALL)
+                return ticket
+
+
+def _locked(ticket: QueueTicket, action: str) -> QueueTicket:
+    """The ticket as it is now, locked until the workflow's transaction ends; refused unless
+    the action may be taken in its status (helpdesk.lifecycle.TICKET_MOVES)."""
+    current = (
+        QueueTicket.objects.select_for_update(of=("self",)).select_related("site").get(pk=ticket.pk)
+    )
+    if current.status not in TICKET_MOVES[action].sources:
+        raise ValidationError(
+            TICKET_MOVE_REFUSED
+            % {
+                "number": current.number,
+                "status": TicketStatus(current.status).label,
+                "action": TicketAction(action).label,
+            },
+            code="move_refused",
+        )
+    return current
+
+
+def _moved(ticket: QueueTicket, action: str, *fields: str) -> QueueTicket:
+    ticket.status = TICKET_MOVES[action].target
+    ticket.save(update_fields=["status", *fields])
+    _announce(ticket, action)
+    return ticket
+
+
+@transaction.atomic
+def ticket_recall(*, ticket: QueueTicket, now: datetime.datetime | None = None) -> QueueTicket:
+    """Call a called ticket's number again, for a visitor who has not come to the desk."""
+    ticket = _locked(ticket, TicketAction.RECALL)
+    ticket.recalls += 1
+    ticket.announced_at = now or timezone.now()
+    return _moved(ticket, TicketAction.RECALL, "recalls", "announced_at")
+
+
+@transaction.atomic
+def ticket_start(*, ticket: QueueTicket, now: datetime.datetime | None = None) -> QueueTicket:
+    """The visitor has come to the desk. After a transfer the service goes on: its start is
+    the first desk's."""
+    ticket = _locked(ticket, TicketAction.START)
+    ticket.started_at = ticket.started_at or now or timezone.now()
+    return _moved(ticket, TicketAction.START, "started_at")
+
+
+@transaction.atomic
+def ticket_transfer(
+    *, ticket: QueueTicket, desk: str, now: datetime.datetime | None = None
+) -> QueueTicket:
+    """Send a called or served visitor to another desk; the display calls the number there."""
+    desk = _clean_desk(desk, TRANSFER_DESK_REQUIRED)
+    ticket = _locked(ticket, TicketAction.TRANSFER)
+    if desk == ticket.desk:
+        raise ValidationError(
+            {"desk": TRANSFER_SAME_DESK % {"number": ticket.number, "desk": desk}},
+            code="same_desk",
+        )
+    ticket.desk = desk
+    ticket.announced_at = now or timezone.now()
+    return _moved(ticket, TicketAction.TRANSFER, "desk", "announced_at")
+
+
+@transaction.atomic
+def ticket_finish(*, ticket: QueueTicket, now: datetime.datetime | None = None) -> QueueTicket:
+    ticket = _locked(ticket, TicketAction.FINISH)
+    ticket.finished_at = now or timezone.now()
+    return _moved(ticket, TicketAction.FINISH, "finished_at")
+
+
+@transaction.atomic
+def ticket_no_show(*, ticket: QueueTicket, now: datetime.datetime | None = None) -> QueueTicket:
+    """The visitor did not come when called (recalls included)."""
+    ticket = _locked(ticket, TicketAction.NO_SHOW)
+    ticket.finished_at = now or timezone.now()
+    return _moved(ticket, TicketAction.NO_SHOW, "finished_at")
+
+
+@transaction.atomic
+def ticket_cancel(*, ticket: QueueTicket, now: datetime.datetime | None = None) -> QueueTicket:
+    """The visitor left before being served, or the ticket was taken by mistake."""
+    ticket = _locked(ticket, TicketAction.CANCEL)
+    ticket.finished_at = now or timezone.now()
+    return _moved(ticket, TicketAction.CANCEL, "finished_at")
+
+
+def queue_estimated_wait(
+    *,
+    site: Site,
+    letter: str = DEFAULT_TICKET_LETTER,
+    ahead_of: QueueTicket | None = None,
+    now: datetime.datetime | None = None,
+) -> WaitEstimate:
+    """How long a visitor in queue `letter` can expect to wait, in whole minutes rounded up:
+
+        people ahead × median service time ÷ desks busy recently
+
+    People ahead: today's waiting tickets of the queue issued before `ahead_of` (everybody
+    waiting in it when None: a visitor about to check in). Median service time: from start to
+    finish over the site's tickets finished today, in every queue; before the first is
+    finished, DEFAULT_SERVICE_MINUTES. Desks busy recently: the desks that called a ticket
+    within BUSY_DESK_WINDOW, at least one (the queue is served even when nobody has called
+    yet). Nobody ahead is no wait."""
+    now = now or timezone.now()
+    today = QueueTicket.objects.of_day(site, timezone.localdate(now))
+    waiting = today.waiting().filter(letter=letter)
+    if ahead_of is not None:
+        earlier = Q(issued_at__lt=ahead_of.issued_at)
+        waiting = waiting.filter(earlier | Q(issued_at=ahead_of.issued_at, pk__lt=ahead_of.pk))
+    ahead = waiting.count()
+    if not ahead:
+        return WaitEstimate(ahead=0, minutes=0, measured=False)
+    served = today.filter(status=TicketStatus.FINISHED).values_list("started_at", "finished_at")
+    # A site's finished tickets of one day are at most a few hundred: the median is taken here.
+    seconds = [(finished - started).total_seconds() for started, finished in served]
+    service = statistics.median(seconds) if seconds else DEFAULT_SERVICE_MINUTES * 60
+    desks = (
+        today.filter(announced_at__gte=now - BUSY_DESK_WINDOW)
+        .order_by()
+        .values("desk")
+        .distinct()
+        .count()
+    )
+    minutes = math.ceil(ahead * service / max(desks, 1) / 60)
+    return WaitEstimate(ahead=ahead, minutes=minutes, measured=bool(seconds))
+
+
+def queue_display_state(*, site: Site, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """What the site's waiting-room display shows: the numbers called to a desk and not yet
+    ended, the latest call first, and how many wait. Numbers and desks only: no personal
+    data, so the display needs no login."""
+    today = QueueTicket.objects.of_day(site, timezone.localdate(now or timezone.now()))
+    calls = today.at_desks().values_list("number", "desk")[:DISPLAY_CALLS]
+    return {
+        "calls": [{"number": number, "desk": desk} for number, desk in calls],
+        "waiting": today.waiting().count(),
+    }

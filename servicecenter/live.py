@@ -42,6 +42,11 @@ def site_group(site_code: str) -> str:
     return f"site.{site_code}"
 
 
+def queue_group(site_code: str) -> str:
+    """The screens that follow a site's waiting queue: its display and the staff panels."""
+    return f"queue.{site_code}"
+
+
 def _generation_key(site_code: str) -> str:
     return f"live:generation:{site_code}"
 

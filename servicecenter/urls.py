@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("visits/", include("visits.urls")),
     path("statistik/", include("indicators.urls")),
+    path("ko/", include("helpdesk.queue_urls")),
     path("uppfoljning/", include("helpdesk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -23,6 +23,7 @@ from tests.factories import (
     member,
     open_case,
 )
+from tests.helpdesk.queue_helpers import call, called, issue, serving
 from visits.models import AgeBand, EService, Provider
 
 
@@ -318,6 +319,33 @@ def new_case_with_errors(app: App) -> None:
     expect(app.page.locator("#error-summary")).to_be_visible()
 
 
+def queue_check_in_with_a_ticket(app: App) -> None:
+    issue(app.site, 3)
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/ko/{app.site.code}/")
+    with app.page.expect_navigation():
+        app.page.locator("main form button[type=submit]").first.click()
+    expect(app.page.locator(".ticket-number")).to_be_visible()
+
+
+def queue_panel_with_calls(app: App) -> None:
+    issue(app.site, 4)
+    serving(app.site, desk="Disk 2")
+    called(app.site, desk="1")
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/ko/{app.site.code}/panel/")
+    expect(app.page.locator("#live-status")).to_be_visible()
+
+
+def queue_display(app: App) -> None:
+    """The waiting room's TV, signed out: A002 called last to desk 3, A001 earlier, one waits."""
+    issue(app.site, 3)
+    call(app.site, desk="1")
+    call(app.site, desk="3")
+    app.page.goto(f"{app.url}/ko/{app.site.code}/skarm/")
+    expect(app.page.locator("#latest-number")).to_have_text("A002")
+
+
 State = Callable[[App], None]
 
 EVERY_STATE: list[State] = [
@@ -349,4 +377,7 @@ EVERY_STATE: list[State] = [
     case_board,
     case_page,
     new_case_with_errors,
+    queue_check_in_with_a_ticket,
+    queue_panel_with_calls,
+    queue_display,
 ]
