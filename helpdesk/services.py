@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Action, users_for_site
 from audit.models import AuditEntry
-from audit.services import audit_record
+from audit.services import audit_record, audit_scrub_field
 from helpdesk.lifecycle import (
     CASE_TRANSITIONS,
     TICKET_MOVES,
@@ -71,6 +71,8 @@ UPDATABLE_FIELDS = (
     "assignee",
     "referral_agency",
 )
+# Cases cleared per statement: SQLite allows about a thousand parameters in one.
+PURGE_BATCH = 500
 # Used when a service level was deleted in the admin: the normal priority's default.
 FALLBACK_WORKING_DAYS = 5
 
@@ -622,3 +624,32 @@ def queue_display_state(*, site: Site, now: datetime.datetime | None = None) -> 
         "calls": [{"number": number, "desk": desk} for number, desk in calls],
         "waiting": today.waiting().count(),
     }
+
+
+# --- Retention (SPEC §3) ----------------------------------------------------------------------
+
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
+
+
+def case_contacts_purge(*, closed_days_ago: int, now: datetime.datetime | None = None) -> int:
+    """Clear the contact details of cases closed more than `closed_days_ago` days ago, and the
+    values kept of them in the audit history; the case and its statistics stay. A case
+    reopened since is not closed and keeps its details. Idempotent: a purged case has no
+    details left to clear. Returns how many cases were cleared."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=closed_days_ago)
+    empty = Q(contact_name="", contact_phone="", contact_email="")
+    ids = list(
+        Case.objects.filter(status=CaseStatus.CLOSED, closed_at__lt=cutoff)
+        .exclude(empty)
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        for start in range(0, len(ids), PURGE_BATCH):
+            batch = ids[start : start + PURGE_BATCH]
+            Case.objects.filter(pk__in=batch).update(
+                contact_name="", contact_phone="", contact_email="", contact_purged_at=now
+            )
+            for field in CONTACT_FIELDS:
+                audit_scrub_field(model=Case, object_ids=batch, field=field)
+    return len(ids)
