@@ -8,6 +8,7 @@ import string
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lifecycle import (
@@ -156,7 +157,9 @@ class Case(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    # Set by case_create (its `now`), not auto_now_add: statistics count a case by the day it
+    # was opened, and a workflow given a moment must be able to say which.
+    created_at = models.DateTimeField(_("opened"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Set by the workflows when they happen; statistics never guess them from updated_at.
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
@@ -339,6 +342,9 @@ class QueueTicket(models.Model):
     # The first call ends the wait (statistics); announced_at moves with every call, recall
     # and transfer, and orders the display, the latest call first.
     called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    # Minutes from check-in to the first call, written with it: what median_wait_min takes
+    # the median of, with no date arithmetic (which the two databases spell differently).
+    waited_min = models.FloatField(_("waited (min)"), null=True, blank=True, editable=False)
     announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(_("service started"), null=True, blank=True)
     # When the ticket ended: finished, or given up as no-show or cancelled.
@@ -381,6 +387,11 @@ class QueueTicket(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(sequence__gte=1), name="ticket_sequence_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(waited_min__isnull=True)
+                | models.Q(waited_min__gte=0, called_at__isnull=False),
+                name="ticket_waited_after_call",
             ),
             models.CheckConstraint(
                 condition=models.Q(status=TicketStatus.WAITING)

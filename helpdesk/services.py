@@ -42,7 +42,7 @@ from helpdesk.models import (
     TicketNumberSequence,
 )
 from organisations.models import Organisation, Site
-from servicecenter.live import broadcast, queue_group
+from servicecenter.live import broadcast, queue_group, site_changed_on_commit
 from servicecenter.sequences import sequence_next
 from servicecenter.workdays import add_working_days
 from visits.models import EService, Provider, Visit
@@ -117,6 +117,12 @@ def _record_changes(case: Case, before: dict[str, Any], actor) -> None:
     }
     if changes:
         audit_record(instance=case, action=AuditEntry.Action.UPDATE, actor=actor, changes=changes)
+
+
+def _case_changed(case: Case) -> None:
+    """The site's statistics count its cases (open_cases, overdue_case_share): once committed,
+    its cached figures are replaced and its open dashboards redrawn."""
+    site_changed_on_commit(case.site.code, {"type": "case.changed", "site": case.site.code})
 
 
 def case_due_date(*, priority: str, opened: datetime.date) -> datetime.date:
@@ -194,6 +200,7 @@ def case_create(
         referred_by=referred_by,
         source=source,
         created_by=created_by if created_by is not None and created_by.is_authenticated else None,
+        created_at=now,
     )
     _apply_contact(case, contact or ContactDetails(), now)
     _validate(case)
@@ -207,6 +214,7 @@ def case_create(
         actor=created_by,
         changes={key: [None, value] for key, value in _snapshot(case).items()},
     )
+    _case_changed(case)
     return case
 
 
@@ -260,6 +268,7 @@ def case_transition(
     case.status = to_status
     case.save()
     _record_changes(case, before, actor)
+    _case_changed(case)
     return case
 
 
@@ -298,6 +307,7 @@ def case_update(
     _validate(case)
     case.save()
     _record_changes(case, before, actor)
+    _case_changed(case)
     return case
 
 
@@ -473,19 +483,23 @@ def ticket_call_next(
                 waiting = waiting.filter(letter=letter)
             if connection.features.has_select_for_update_skip_locked:
                 waiting = waiting.select_for_update(skip_locked=True)
-            pk = waiting.values_list("pk", flat=True).first()
-            if pk is None:
+            oldest = waiting.values_list("pk", "issued_at").first()
+            if oldest is None:
                 return None
+            pk, issued_at = oldest
             taken = QueueTicket.objects.filter(pk=pk, status=TicketStatus.WAITING).update(
                 status=TicketStatus.CALLED,
                 desk=desk,
                 called_at=now,
+                waited_min=max((now - issued_at).total_seconds(), 0) / 60,
                 announced_at=now,
                 called_by=_actor(called_by),
             )
             if taken:
                 ticket = QueueTicket.objects.select_related("site").get(pk=pk)
                 _announce(ticket, TicketAction.CALL)
+                # A first call ends a wait, which median_wait_min counts.
+                site_changed_on_commit(site.code, {"type": "queue.called", "site": site.code})
                 return ticket
 
 

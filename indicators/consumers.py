@@ -94,6 +94,7 @@ class DashboardConsumer(LiveConsumer):
         chosen = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
         return chosen if chosen in LANGUAGES else settings.LANGUAGE_CODE
 
-    # The events the visit and staffing workflows send (visits.services), by channels'
-    # naming: a dot in the type becomes an underscore.
+    # The events the visit, staffing and help-desk workflows send (visits.services,
+    # helpdesk.services), by channels' naming: a dot in the type becomes an underscore.
     visit_logged = visit_changed = visit_deleted = visits_ingested = staffing_changed = _changed
+    case_changed = queue_called = _changed

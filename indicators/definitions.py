@@ -7,6 +7,8 @@ An aggregate is written relative to the row it aggregates (`Measure.over`):
   expression builds its field paths with the `Path` it is given instead of hard-coding them;
 - `help_item`: one help item (same remark);
 - `staffed_hours`: one `visits.StaffedHours` row of the sites and days in scope;
+- `queue_ticket`: one ticket of a site's waiting queue, by the day it was issued;
+- `case`: one follow-up case, by the day it was opened;
 - `area`: the area a row denotes (indicators/engine.py `_AreaPart`): its numerator counts
   the visits at the scope's sites by residents of the area, its denominator sums the
   population over the area's municipalities.
@@ -23,12 +25,14 @@ from typing import Any, Literal
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.expressions import Combinable
+from django.utils import timezone
 from django.utils.translation import get_language
 
+from helpdesk.lifecycle import CASE_ACTIVE_STATUSES
 from indicators.aggregates import Median
 
 Kind = Literal["count", "share", "mean", "median", "rate"]
-Source = Literal["visit", "help_item", "staffed_hours", "area"]
+Source = Literal["visit", "help_item", "staffed_hours", "area", "queue_ticket", "case"]
 
 SELF_RELIANT_MODES = ("guided", "taught")
 AGE_65_PLUS = ("65-74", "75+")
@@ -123,6 +127,14 @@ HELP_ITEMS = Measure("help_items", "help_item", _help_items)
 def _help_items_where(name: str, condition: Callable[[Path], Q]) -> Measure:
     """The help items meeting `condition`: the numerator of every help-item share."""
     return Measure(name, "help_item", lambda p: Count(p("pk"), filter=condition(p)))
+
+
+def _late(p: Path) -> Q:
+    """A case past its service level: resolved on a day after its due date (the day in
+    Swedish time), or still being worked on after it."""
+    return p.q(resolved_at__date__gt=p.f("due_date")) | p.q(
+        status__in=CASE_ACTIVE_STATUSES, due_date__lt=timezone.localdate()
+    )
 
 
 INDICATORS: dict[str, Indicator] = {
@@ -301,29 +313,46 @@ INDICATORS: dict[str, Indicator] = {
             code="median_wait_min",
             label_sv="Medianväntetid (min)",
             label_en="Median waiting time (min)",
-            definition_sv="Medianen av väntetiden i kön i minuter.",
-            definition_en="Median queue waiting time in minutes.",
+            definition_sv="Medianen av väntetiden i kön i minuter, från kölapp till första "
+            "uppropet, över kölappar som ropats upp.",
+            definition_en="Median queue waiting time in minutes, from taking a ticket to its "
+            "first call, over the tickets called.",
             kind="median",
-            available=False,
+            value=Measure("waited_min", "queue_ticket", lambda p: Median(p("waited_min"))),
+            denominator=Measure(
+                "tickets_called",
+                "queue_ticket",
+                lambda p: Count(p("pk"), filter=p.q(waited_min__isnull=False)),
+            ),
         ),
         Indicator(
             code="open_cases",
             label_sv="Öppna uppföljningsärenden",
             label_en="Open follow-up cases",
-            definition_sv="Antal uppföljningsärenden som inte är lösta eller stängda.",
-            definition_en="Number of follow-up cases not resolved or closed.",
+            definition_sv="Uppföljningsärenden öppnade under perioden som ännu inte är lösta "
+            "eller stängda.",
+            definition_en="Follow-up cases opened in the period that are not yet resolved or "
+            "closed.",
             kind="count",
-            available=False,
+            value=Measure(
+                "open_cases",
+                "case",
+                lambda p: Count(p("pk"), filter=p.q(status__in=CASE_ACTIVE_STATUSES)),
+            ),
         ),
         Indicator(
             code="overdue_case_share",
             label_sv="Andel försenade uppföljningsärenden",
             label_en="Overdue follow-up case share",
-            definition_sv="Uppföljningsärenden som passerat sitt förfallodatum / alla "
-            "uppföljningsärenden.",
-            definition_en="Follow-up cases past their due date / all follow-up cases.",
+            definition_sv="Uppföljningsärenden öppnade under perioden som löstes efter sitt "
+            "sista datum, eller som ännu inte är lösta och har passerat det / alla "
+            "uppföljningsärenden öppnade under perioden.",
+            definition_en="Follow-up cases opened in the period that were resolved after their "
+            "due date, or are not yet resolved and past it / all follow-up cases opened in the "
+            "period.",
             kind="share",
-            available=False,
+            numerator=Measure("overdue_cases", "case", lambda p: Count(p("pk"), filter=_late(p))),
+            denominator=Measure("cases", "case", lambda p: Count(p("pk"))),
         ),
     ]
 }

@@ -121,6 +121,9 @@ def compute(
 
     total: dict[str, Any] = {}
     keyed: dict[RowKey, dict[str, Any]] = {}
+    # Measures whose rows the breakdown cannot split (open cases by age band): their counts
+    # are unknown per row, not zero.
+    untied: set[str] = set()
     # Visits come first and define the rows: every other part's rows belong to a key some
     # visit has (help items of visits, staffed hours and residents where visits are).
     for index, part in enumerate(parts):
@@ -134,6 +137,8 @@ def compute(
         elif grouped is None:
             # Not tied to these dimensions: every row gets the scope's value, or nothing.
             fill = part_total if part.ungrouped == "total" else dict.fromkeys(part.measures)
+            if part.ungrouped != "total":
+                untied.update(part.measures)
             for values in keyed.values():
                 values.update(fill)
         else:
@@ -146,7 +151,7 @@ def compute(
         {
             "key": key[0] if single else key,
             "label": labels[key][0] if single else labels[key],
-            **_indicator_values(keyed[key], codes),
+            **_indicator_values(keyed[key], codes, untied),
         }
         for key in sorted(keyed)
     ]
@@ -622,7 +627,9 @@ def _median_names(measures: dict[str, Measure]) -> list[str]:
     return [name for name, measure in measures.items() if measure.is_median]
 
 
-def _indicator_values(measured: dict[str, Any], codes: Collection[str] | None) -> dict[str, Any]:
+def _indicator_values(
+    measured: dict[str, Any], codes: Collection[str] | None, untied: Collection[str] = ()
+) -> dict[str, Any]:
     """Indicator values from the measured aggregates (of all indicators, or those in
     `codes`), with the private counts suppression needs. Arithmetic on a handful of numbers
     per row: the data were aggregated in SQL."""
@@ -641,7 +648,8 @@ def _indicator_values(measured: dict[str, Any], codes: Collection[str] | None) -
             for measure in (indicator.value, indicator.numerator, indicator.denominator)
         )
         if indicator.kind == "count":
-            values[code] = int(value or 0)
+            untied_count = indicator.value is not None and indicator.value.name in untied
+            values[code] = None if untied_count else int(value or 0)
             continue
         if indicator.numerator is not None:
             numerators[code] = _number(numerator)

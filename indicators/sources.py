@@ -1,7 +1,8 @@
 """The rows indicators aggregate over (`Measure.over`) and which of them one computation
 selects. How rows are grouped is the dimensions' business (indicators/dimensions.py).
 
-The help-desk issue adds its sources (queue tickets, cases) here.
+The help-desk's rows are here too: queue tickets by the day they were issued, follow-up
+cases by the day they were opened.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from helpdesk.models import Case, QueueTicket
 from indicators.definitions import Path
 from organisations.models import Municipality, Site
 from visits.models import HelpItem, StaffedHours, Visit
@@ -143,6 +145,30 @@ STAFFED_HOURS_SOURCE = Source(
 )
 
 
+QUEUE_TICKET_SOURCE = Source(
+    name="queue_ticket",
+    queryset=lambda selection: QueueTicket.objects.filter(
+        site__in=selection.sites, day__gte=selection.date_from, day__lte=selection.date_to
+    ),
+    site_day=SiteDay(site=Path("site__"), moment="day", local=False),
+)
+
+CASE_SOURCE = Source(
+    name="case",
+    queryset=lambda selection: Case.objects.filter(
+        site__in=selection.sites, created_at__gte=selection.start, created_at__lt=selection.end
+    ),
+    site_day=SiteDay(site=Path("site__"), moment="created_at", local=True),
+)
+
+
 SOURCES: dict[str, Source] = {
-    source.name: source for source in [VISIT_SOURCE, HELP_ITEM_SOURCE, STAFFED_HOURS_SOURCE]
+    source.name: source
+    for source in [
+        VISIT_SOURCE,
+        HELP_ITEM_SOURCE,
+        STAFFED_HOURS_SOURCE,
+        QUEUE_TICKET_SOURCE,
+        CASE_SOURCE,
+    ]
 }

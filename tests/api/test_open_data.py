@@ -117,8 +117,8 @@ def test_open_data_runs_the_same_queries_for_any_number_of_municipalities(
     # for each municipality's total (the basis of its suppression): the sites' ids and
     # their regions' sites; the rollup sums, the median's histogram and staffed hours, for
     # the whole and per row; the area per row (populations, residents' visits) and the
-    # municipalities' labels.
-    with django_assert_num_queries(1 + 2 * 11):
+    # municipalities' labels; the queue tickets and cases, for the whole and per row.
+    with django_assert_num_queries(1 + 2 * 15):
         rows = open_rows()
     assert len(rows) == 2 * municipalities
 

@@ -30,8 +30,11 @@ def indicators(
     age_65_plus_share: float | None,
     visits_per_1000: float | None,
     visits_per_staffed_hour: float | None,
+    open_cases: int | None = 0,
     **row: Any,
 ) -> Any:
+    """The scenario has no queue tickets and no follow-up cases: no median wait, no overdue
+    share, and 0 open cases (None in a breakdown that cannot split cases, by service say)."""
     return pytest.approx(
         {
             **row,
@@ -49,7 +52,7 @@ def indicators(
             "visits_per_1000": visits_per_1000,
             "visits_per_staffed_hour": visits_per_staffed_hour,
             "median_wait_min": None,
-            "open_cases": None,
+            "open_cases": open_cases,
             "overdue_case_share": None,
         }
     )
@@ -195,6 +198,7 @@ def test_indicators_by_service_count_each_visit_once_and_only_that_services_help
 ):
     assert stats(scenario, "service")["rows"] == [
         indicators(
+            open_cases=None,
             key="1177.login",
             label="Logga in på 1177",
             visits=2,
@@ -212,6 +216,7 @@ def test_indicators_by_service_count_each_visit_once_and_only_that_services_help
             visits_per_staffed_hour=2 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="banking.swish",
             label="Swish",
             visits=2,
@@ -229,6 +234,7 @@ def test_indicators_by_service_count_each_visit_once_and_only_that_services_help
             visits_per_staffed_hour=2 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="eid.bankid",
             label="BankID",
             visits=4,
@@ -246,6 +252,7 @@ def test_indicators_by_service_count_each_visit_once_and_only_that_services_help
             visits_per_staffed_hour=4 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="eid.freja",
             label="Freja eID",
             visits=1,
@@ -268,6 +275,7 @@ def test_indicators_by_service_count_each_visit_once_and_only_that_services_help
 def test_indicators_by_barrier_count_all_help_items_of_visits_with_that_barrier(scenario):
     assert stats(scenario, "barrier")["rows"] == [
         indicators(
+            open_cases=None,
             key="language",
             label="Språksvårigheter",
             visits=1,
@@ -285,6 +293,7 @@ def test_indicators_by_barrier_count_all_help_items_of_visits_with_that_barrier(
             visits_per_staffed_hour=1 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="no_eid",
             label="Saknar e-legitimation",
             visits=3,
@@ -302,6 +311,7 @@ def test_indicators_by_barrier_count_all_help_items_of_visits_with_that_barrier(
             visits_per_staffed_hour=3 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="skills",
             label="Ovan vid digitala tjänster",
             visits=2,
@@ -319,6 +329,7 @@ def test_indicators_by_barrier_count_all_help_items_of_visits_with_that_barrier(
             visits_per_staffed_hour=2 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="trust",
             label="Oro för bedrägerier",
             visits=2,
@@ -341,6 +352,7 @@ def test_indicators_by_barrier_count_all_help_items_of_visits_with_that_barrier(
 def test_indicators_by_age_band(scenario):
     assert stats(scenario, "age_band")["rows"] == [
         indicators(
+            open_cases=None,
             key="30-44",
             label="30–44",
             visits=1,
@@ -358,6 +370,7 @@ def test_indicators_by_age_band(scenario):
             visits_per_staffed_hour=1 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="45-64",
             label="45–64",
             visits=1,
@@ -375,6 +388,7 @@ def test_indicators_by_age_band(scenario):
             visits_per_staffed_hour=1 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="65-74",
             label="65–74",
             visits=2,
@@ -392,6 +406,7 @@ def test_indicators_by_age_band(scenario):
             visits_per_staffed_hour=2 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="75+",
             label="75+",
             visits=3,
@@ -409,6 +424,7 @@ def test_indicators_by_age_band(scenario):
             visits_per_staffed_hour=3 / STAFFED_HOURS,
         ),
         indicators(
+            open_cases=None,
             key="unknown",
             label="Okänd",
             visits=1,
@@ -472,6 +488,8 @@ def test_the_denominators_suppression_needs_are_kept_privately(scenario):
             "age_65_plus_share": 7,
             "visits_per_1000": LYCKSELE_POPULATION + STORUMAN_POPULATION,
             "visits_per_staffed_hour": STAFFED_HOURS,
+            "median_wait_min": 0,
+            "overdue_case_share": 0,
         }
     )
     assert table.total["_numerators"]["visits_per_1000"] == 6
