@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from helpdesk.demo import helpdesk_demo_seed
 from visits.demo import DEFAULT_SEED, DEFAULT_VISITS, DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):
     help = (
-        "Fill a development database with demo sites, logins and about 18 months of visits. "
-        "Replaces all visits at the demo sites; running it twice on one day gives the same data."
+        "Fill a development database with demo sites, logins, about 18 months of visits, a "
+        "month of the waiting queue and follow-up cases. Replaces all of these at the demo "
+        "sites; running it twice on one day gives the same data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,10 +40,12 @@ class Command(BaseCommand):
                 self.stdout.write(line)
 
         summary = demo_seed(visits=visits, seed=seed, progress=progress)
+        helpdesk = helpdesk_demo_seed(seed=seed, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {summary.visits} visits, {summary.help_items} help items "
-                f"at {summary.sites} sites"
+                f"at {summary.sites} sites; {helpdesk.tickets} queue tickets, "
+                f"{helpdesk.cases} follow-up cases"
             )
         )
         self.stdout.write(
