@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.serializers import NOT_PLAIN_TEXT
 from helpdesk.lifecycle import CasePriority, CaseStatus
 from helpdesk.models import (
     CASE_CONTACT_NAME_MAX_LENGTH,
@@ -20,6 +21,16 @@ from visits.models import EService
 
 # The workflow's field names where the API names them otherwise.
 API_FIELD_NAMES = {"contact_consent": "contact"}
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """An object named by its code. A code no text field may hold (a NUL character, which
+    PostgreSQL refuses in any query) names nothing, like any other unknown code."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and NOT_PLAIN_TEXT.search(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -66,12 +77,12 @@ class ContactSerializer(serializers.Serializer):
 
 
 class CaseReferralSerializer(serializers.Serializer):
-    site = serializers.SlugRelatedField(
+    site = CodeRelatedField(
         slug_field="code",
         queryset=Site.objects.none(),  # the sites the caller may refer to, from the view
         help_text=_("The code of the service centre the visitor is referred to."),
     )
-    service = serializers.SlugRelatedField(
+    service = CodeRelatedField(
         slug_field="code",
         queryset=EService.objects.active(),
         help_text=_("The e-service the visitor needs help with (a code from /taxonomy/)."),

@@ -375,12 +375,12 @@ def _help(value: Any) -> tuple[list[dict[str, str]], list[tuple[str, str, str]]]
 
 
 # What DRF's CharField refuses in any text: a NUL character, a lone surrogate.
-_NOT_PLAIN_TEXT = re.compile(r"[\x00\ud800-\udfff]")
+NOT_PLAIN_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def _note(value: Any) -> str:
     note = _text(value).strip()  # DRF trims it before any check
-    if _NOT_PLAIN_TEXT.search(note):
+    if NOT_PLAIN_TEXT.search(note):
         raise _Unusual
     return note
 

@@ -107,3 +107,10 @@ def test_the_region_sees_the_case_a_partner_referred_to_it(api, region_site):
     numbers = [case["number"] for case in client_for(region_site.organisation).get(URL).json()[
         "results"]]  # fmt: skip
     assert numbers == [number]
+
+
+@pytest.mark.parametrize("field", ["site", "service"])
+def test_a_code_with_a_nul_character_names_nothing(api, region_site, field):
+    answer = api.post(URL, referral(**{field: "lyck\x00sele"}), format="json")
+    assert answer.status_code == 400
+    assert field in answer.json()
