@@ -64,11 +64,13 @@ class BreakdownTable(tables.Table):
 
 def columns_with_data(rows: list[dict[str, Any]], suppressed: list[dict[str, Any]]) -> list[str]:
     """The indicators with a value in some row, or hidden in one: a column that is empty
-    because it does not apply (per 1,000 inhabitants by e-service) is left out, one hidden
-    to protect individuals is shown."""
+    because it does not apply (per 1,000 inhabitants by e-service), or a count that is zero
+    in every row (open follow-up cases where the sites keep no help-desk), is left out; one
+    hidden to protect individuals is shown."""
     hidden = {item["indicator"] for item in suppressed if item["key"] is not None}
-    return [
-        code
-        for code in TABLE_INDICATORS
-        if code in hidden or any(row.get(code) is not None for row in rows)
-    ]
+
+    def has_data(code: str) -> bool:
+        nothing = (None, 0) if INDICATORS[code].kind == "count" else (None,)
+        return any(row.get(code) not in nothing for row in rows)
+
+    return [code for code in TABLE_INDICATORS if code in hidden or has_data(code)]
