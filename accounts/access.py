@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from helpdesk.models import Case, QueueTicket
+from helpdesk.models import Appointment, Case, QueueTicket
 from organisations.models import Membership, Organisation, Site
 from organisations.querysets import SiteQuerySet
 from visits.models import Visit
@@ -188,6 +188,23 @@ def cases_for(caller: Caller, action: Action) -> QuerySet[Case]:
     elif action in (Action.VIEW, Action.CHANGE):
         return Case.objects.filter(site__in=_sites_with_role(caller, CASE_ROLES))
     raise ValueError(f"No case action {action!r}")
+
+
+def appointments_for(caller: Caller, action: Action) -> QuerySet[Appointment]:
+    """The appointments on which the caller may take the action.
+
+    view: appointments at the sites where the caller works the counter (staff, managers,
+    administrators), an inactive site's too; change (move, cancel, mark, log the visit): at
+    the sites where they still log visits. A booking may hold contact details, so analysts
+    (statistics only) and partners' systems see none. Who may book where is
+    sites_for(caller, Action.LOG); who can be booked, users_for_site(site, Action.LOG)."""
+    if not _active(caller) or _api_organisation(caller) is not None:
+        return Appointment.objects.none()
+    if action == Action.VIEW:
+        return Appointment.objects.filter(site__in=_sites_with_role(caller, LOGGING_ROLES))
+    if action == Action.CHANGE:
+        return Appointment.objects.filter(site__in=sites_for(caller, Action.LOG))
+    raise ValueError(f"No appointment action {action!r}")
 
 
 def queue_tickets_for(caller: Caller, action: Action) -> QuerySet[QueueTicket]:

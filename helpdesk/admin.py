@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from helpdesk.models import Case, CaseComment, ServiceLevel, ServiceQueue
+from helpdesk.models import Appointment, Case, CaseComment, ServiceLevel, ServiceQueue
 
 
 @admin.register(ServiceLevel)
@@ -37,6 +37,26 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["number", "title"]
     list_select_related = ["site", "assignee"]
     inlines = [CaseCommentInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    """Read-only: bookings change through their workflows (helpdesk.appointment_services),
+    which keep one staff member from being booked twice."""
+
+    list_display = ["starts_at", "ends_at", "site", "staff", "status"]
+    list_filter = ["status", "site"]
+    list_select_related = ["site", "staff"]
+    date_hierarchy = "starts_at"
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -98,3 +98,32 @@ TICKET_TRANSITIONS: dict[str, tuple[str, ...]] = {
 # Called to a desk and not yet ended: what the display shows and the desks work on.
 TICKET_AT_DESK_STATUSES = (TicketStatus.CALLED, TicketStatus.SERVING)
 TICKET_ENDED_STATUSES = (TicketStatus.FINISHED, TicketStatus.NO_SHOW, TicketStatus.CANCELLED)
+
+
+# --- Appointments (SPEC §6) -----------------------------------------------------------------
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", pgettext_lazy("appointment status", "Booked")
+    ARRIVED = "arrived", pgettext_lazy("appointment status", "Came")
+    NO_SHOW = "no_show", pgettext_lazy("appointment status", "Did not come")
+    CANCELLED = "cancelled", pgettext_lazy("appointment status", "Cancelled")
+
+
+# A booking is kept until the visitor comes (its visit is logged), does not come, or it is
+# cancelled; the three endings are final. A visitor who comes after being marked as not
+# coming is logged as a walk-in: the slot may have been given to somebody else meanwhile.
+APPOINTMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    AppointmentStatus.BOOKED: (
+        AppointmentStatus.ARRIVED,
+        AppointmentStatus.NO_SHOW,
+        AppointmentStatus.CANCELLED,
+    ),
+    AppointmentStatus.ARRIVED: (),
+    AppointmentStatus.NO_SHOW: (),
+    AppointmentStatus.CANCELLED: (),
+}
+# Statuses that hold the staff member's time: no two of these may overlap for one person
+# (the service layer everywhere, an exclusion constraint on PostgreSQL). A no-show's and a
+# cancelled booking's time is free to book again.
+APPOINTMENT_HOLDING_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)

@@ -1,7 +1,8 @@
-"""The help-desk (SPEC §6): follow-up cases and the waiting queue. Appointments follow.
+"""The help-desk (SPEC §6): follow-up cases, the waiting queue and appointments.
 
-Which status may follow which is declared in helpdesk.lifecycle; helpdesk.services applies it,
-and nothing else writes a case or a queue ticket."""
+Which status may follow which is declared in helpdesk.lifecycle; helpdesk.services applies it
+(helpdesk.appointment_services for appointments), and nothing else writes a case, a queue
+ticket or an appointment."""
 
 import string
 
@@ -12,15 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.lifecycle import (
+    APPOINTMENT_HOLDING_STATUSES,
+    APPOINTMENT_TRANSITIONS,
     CASE_TRANSITIONS,
     TICKET_AT_DESK_STATUSES,
     TICKET_ENDED_STATUSES,
     TICKET_TRANSITIONS,
+    AppointmentStatus,
     CasePriority,
     CaseStatus,
     TicketStatus,
 )
-from helpdesk.querysets import CaseQuerySet, QueueTicketQuerySet
+from helpdesk.querysets import AppointmentQuerySet, CaseQuerySet, QueueTicketQuerySet
 from servicecenter.personal_data import validate_no_personal_data_in_case
 
 CASE_TITLE_MAX_LENGTH = 200
@@ -421,3 +425,147 @@ class QueueTicket(models.Model):
 
     def next_statuses(self) -> tuple[str, ...]:
         return TICKET_TRANSITIONS[self.status]
+
+
+# --- Appointments (SPEC §6) -----------------------------------------------------------------
+#
+# A visitor books a time with one of a site's counter staff; when they come, the visit is
+# logged through visits.services.visit_log and linked back. Nobody is booked twice at once:
+# helpdesk.appointment_services checks it under a lock on every database, and on PostgreSQL
+# an exclusion constraint (migration 0005_appointments, which adds it there only: SQLite has
+# no such constraint, and it is not in Meta, so the migration state is the same on both) holds
+# it against every writer.
+
+APPOINTMENT_PURPOSE_MAX_LENGTH = 200
+APPOINTMENT_MIN_MINUTES = 5
+# Digital help at the counter is booked in quarter and half hours; a longer booking is a
+# mistake in the end time, or a course, which is not booked per person.
+APPOINTMENT_MAX_MINUTES = 240
+APPOINTMENT_NO_OVERLAP = "appointment_no_double_booking"
+
+
+class Appointment(models.Model):
+    """A booked time with one of a site's counter staff."""
+
+    Status = AppointmentStatus
+
+    site = models.ForeignKey(
+        "organisations.Site",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("site"),
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("counter staff"),
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    service = models.ForeignKey(
+        "visits.EService",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("e-service"),
+    )
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=APPOINTMENT_PURPOSE_MAX_LENGTH,
+        blank=True,
+        validators=list(CASE_TEXT_VALIDATORS),
+    )
+    # As on a case (SPEC §3): only with the visitor's recorded consent, and cleared some days
+    # after the appointment (appointment_services.appointment_contacts_purge).
+    contact_consent_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
+    contact_name = models.CharField(_("name"), max_length=CASE_CONTACT_NAME_MAX_LENGTH, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.BOOKED,
+    )
+    # The visit logged when the visitor came; one visit answers one booking. A visit undone
+    # right after saving leaves the booking "came" without one, to be logged again.
+    visit = models.OneToOneField(
+        "visits.Visit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointment",
+        verbose_name=_("visit"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("booked"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            models.Index(fields=["site", "starts_at"], name="appointment_site_starts"),
+            models.Index(fields=["staff", "starts_at"], name="appointment_staff_starts"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=AppointmentStatus.values),
+                name="appointment_status_valid",
+            ),
+            # No contact details without the visitor's recorded consent.
+            models.CheckConstraint(
+                condition=models.Q(contact_consent_at__isnull=False)
+                | models.Q(contact_name="", contact_phone="", contact_email=""),
+                name="appointment_contact_needs_consent",
+            ),
+            # Only a visitor who came has a visit.
+            models.CheckConstraint(
+                condition=models.Q(visit__isnull=True) | models.Q(status=AppointmentStatus.ARRIVED),
+                name="appointment_visit_when_arrived",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.starts_at:%Y-%m-%d %H:%M} ({self.staff_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("appointments:detail", args=[self.site.code, self.pk])
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_name or self.contact_phone or self.contact_email)
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def holds_time(self) -> bool:
+        return self.status in APPOINTMENT_HOLDING_STATUSES
+
+    @property
+    def awaits_visit(self) -> bool:
+        """Booked, or came but the visit logged was undone: the visit can be logged."""
+        return self.status == AppointmentStatus.BOOKED or (
+            self.status == AppointmentStatus.ARRIVED and self.visit_id is None
+        )
+
+    def next_statuses(self) -> tuple[str, ...]:
+        return APPOINTMENT_TRANSITIONS[self.status]

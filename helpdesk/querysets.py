@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
+from helpdesk.lifecycle import APPOINTMENT_HOLDING_STATUSES, TICKET_AT_DESK_STATUSES, TicketStatus
 from helpdesk.lifecycle import CASE_ACTIVE_STATUSES as ACTIVE
-from helpdesk.lifecycle import TICKET_AT_DESK_STATUSES, TicketStatus
 
 
 class CaseQuerySet(models.QuerySet):
@@ -51,3 +51,34 @@ class QueueTicketQuerySet(models.QuerySet):
 
     def for_panel(self) -> QueueTicketQuerySet:
         return self.select_related("service")
+
+
+# --- Appointments (SPEC §6) -----------------------------------------------------------------
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def of_day(self, site, day: datetime.date | None = None) -> AppointmentQuerySet:
+        """A site's appointments starting on one local day (today by default), by time."""
+        day = day or timezone.localdate()
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        end = timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+        )
+        return self.filter(site=site, starts_at__gte=start, starts_at__lt=end).order_by(
+            "starts_at", "pk"
+        )
+
+    def holding(self) -> AppointmentQuerySet:
+        """The ones that hold their staff member's time (booked, or the visitor came)."""
+        return self.filter(status__in=APPOINTMENT_HOLDING_STATUSES)
+
+    def overlapping(
+        self, staff, starts_at: datetime.datetime, ends_at: datetime.datetime
+    ) -> AppointmentQuerySet:
+        """The staff member's appointments holding time that overlaps [starts_at, ends_at):
+        one ending exactly when the other starts does not overlap, as in the database's
+        exclusion constraint (a tstzrange is half-open)."""
+        return self.holding().filter(staff=staff, starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+    def for_listing(self) -> AppointmentQuerySet:
+        return self.select_related("staff", "service", "site")

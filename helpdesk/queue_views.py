@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import Action, queue_tickets_for, sites_for
-from helpdesk.lifecycle import TicketAction, TicketStatus
+from accounts.access import Action, appointments_for, queue_tickets_for, sites_for
+from helpdesk.lifecycle import AppointmentStatus, TicketAction, TicketStatus
 from helpdesk.models import DEFAULT_TICKET_LETTER, DESK_MAX_LENGTH, QueueTicket, ServiceQueue
 from helpdesk.services import (
     queue_display_state,
@@ -122,6 +122,13 @@ def panel(request: HttpRequest, site_code: str) -> HttpResponse:
     if request.headers.get("X-Requested-With") == FRAGMENT_HEADER:
         return render(request, "helpdesk/queue/_panel_live.html", context)
     context["queues"] = _queues(site)
+    # Today's bookings, for "came – log the visit" (helpdesk.appointment_views).
+    context["appointments"] = list(
+        appointments_for(request.user, Action.VIEW)
+        .of_day(site)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .for_listing()
+    )
     return render(request, "helpdesk/queue/panel.html", context)
 
 

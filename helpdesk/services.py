@@ -33,6 +33,7 @@ from helpdesk.models import (
     DEFAULT_TICKET_LETTER,
     DESK_MAX_LENGTH,
     TICKET_SEQUENCE_DIGITS,
+    Appointment,
     Case,
     CaseComment,
     CaseNumberSequence,
@@ -145,16 +146,20 @@ def _check_assignee(case: Case) -> None:
         )
 
 
-def _apply_contact(case: Case, contact: ContactDetails, now: datetime.datetime) -> None:
+def contact_details_apply(
+    holder: Case | Appointment, contact: ContactDetails, now: datetime.datetime
+) -> None:
+    """The consent rule of a visitor's contact details (SPEC §3), for a case or a booking:
+    details only with consent, the moment of consent kept with them; refused otherwise."""
     if contact.given and not contact.consent:
         raise ValidationError({"contact_consent": CONTACT_WITHOUT_CONSENT}, code="no_consent")
     if contact.consent and contact.given:
-        case.contact_consent_at = case.contact_consent_at or now
+        holder.contact_consent_at = holder.contact_consent_at or now
     else:
-        case.contact_consent_at = None
-    case.contact_name = contact.name.strip()
-    case.contact_phone = contact.phone.strip()
-    case.contact_email = contact.email.strip()
+        holder.contact_consent_at = None
+    holder.contact_name = contact.name.strip()
+    holder.contact_phone = contact.phone.strip()
+    holder.contact_email = contact.email.strip()
 
 
 def _validate(case: Case) -> None:
@@ -202,7 +207,7 @@ def case_create(
         created_by=created_by if created_by is not None and created_by.is_authenticated else None,
         created_at=now,
     )
-    _apply_contact(case, contact or ContactDetails(), now)
+    contact_details_apply(case, contact or ContactDetails(), now)
     _validate(case)
     case.year = opened.year
     case.sequence = sequence_next(CaseNumberSequence, site=site, year=case.year)
@@ -303,7 +308,7 @@ def case_update(
             priority=case.priority, opened=timezone.localdate(case.created_at)
         )
     if contact is not None:
-        _apply_contact(case, contact, now)
+        contact_details_apply(case, contact, now)
     _validate(case)
     case.save()
     _record_changes(case, before, actor)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("statistik/", include("indicators.urls")),
     path("ko/", include("helpdesk.queue_urls")),
     path("uppfoljning/", include("helpdesk.urls")),
+    path("bokningar/", include("helpdesk.appointment_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

@@ -20,10 +20,11 @@ def _routes(patterns, prefix: str = "") -> Iterator[str]:
             yield route
 
 
-def samples_for(site, visit, case) -> dict[str, str]:
-    """Parameters naming a site, a visit and a follow-up case (and the site's statistics), for
-    `every_path`."""
+def samples_for(site, visit, case, appointment=None) -> dict[str, str]:
+    """Parameters naming a site, a visit, a follow-up case and an appointment (none: an id no
+    appointment has), and the site's statistics, for `every_path`."""
     return {
+        "appointment_id": str(appointment.pk) if appointment is not None else "0",
         "number": case.number,
         "site_code": site.code,
         "visit_id": str(visit.pk),

@@ -21,7 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from accounts.access import Action, sites_for, visits_for
+from accounts.access import Action, appointments_for, sites_for, visits_for
+from helpdesk.appointment_services import appointment_arrive, appointment_visit_initial
+from helpdesk.models import Appointment
 from servicecenter.exports import EXPORT_FORMATS, export_response
 from visits.filters import VisitListFilter
 from visits.forms import (
@@ -75,6 +77,9 @@ DEFAULT_TOP_SERVICES = [
     "device.basics",
 ]
 SESSION_UNDO = "visits.undo"
+# The quick log opened for a booked visitor who came (the queue panel's "came – log the
+# visit"): ?bokning=<id>, carried back by the form as `appointment`.
+APPOINTMENT_PARAMETER = "bokning"
 SESSION_FINISHED_TIMER = "visits.finished_timer"
 
 
@@ -162,11 +167,46 @@ def _remember_saved(request: HttpRequest, visit: Visit) -> None:
         request.session[SESSION_FINISHED_TIMER] = timer[:64]
 
 
+def _arriving(request: HttpRequest, site) -> tuple[str, Appointment | None]:
+    """The booking the quick log was opened for, if any: its id as given, and the booking
+    while its visit can still be logged (at this site, by someone who may change it)."""
+    given = (
+        request.POST.get("appointment", "")
+        if request.method == "POST"
+        else request.GET.get(APPOINTMENT_PARAMETER, "")
+    )
+    if not given.isdigit():
+        return "", None
+    appointment = appointments_for(request.user, Action.CHANGE).filter(site=site, pk=given).first()
+    return given, appointment if appointment is not None and appointment.awaits_visit else None
+
+
+def _link_to_appointment(request: HttpRequest, appointment: Appointment | None, visit) -> None:
+    """Mark the booking as come with the visit just logged. The visit stays saved if that is
+    refused (the booking was cancelled or linked meanwhile): the visitor was helped all the
+    same, and staff are told."""
+    try:
+        if appointment is None:
+            raise ValidationError(_("The booking was changed meanwhile."))
+        appointment_arrive(appointment=appointment, visit=visit, actor=request.user)
+    except ValidationError as error:
+        messages.error(
+            request,
+            _("The visit was saved, but not linked to the booking: %(reason)s")
+            % {"reason": " ".join(error.messages)},
+        )
+
+
 @login_required
 def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
     site = get_object_or_404(sites_for(request.user, Action.LOG), code=site_code)
-    form = VisitForm(request.POST or None)
+    appointment_given, appointment = _arriving(request, site)
+    initial = appointment_visit_initial(appointment) if appointment is not None else {}
+    service = initial.pop("service", None)
+    form = VisitForm(request.POST or None, initial=initial)
     help_forms = help_item_forms(data=request.POST or None)
+    if service is not None:
+        help_forms[0].initial["service"] = service
     if request.method == "POST":
         help_items = collect_help_items(help_forms)
         if form.is_valid() and help_items:
@@ -183,6 +223,8 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
                 form.add_service_errors(error)
             else:
                 _remember_saved(request, visit)
+                if appointment_given:
+                    _link_to_appointment(request, appointment, visit)
                 return redirect("visits:quick_log", site_code=site.code)
     top_services, other_services = _service_choices(site)
     undo_visit, undo_seconds = _pending_undo(request)
@@ -216,8 +258,9 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             .count(),
             "has_previous": Visit.objects.filter(site=site, created_by=request.user).exists(),
             "details_open": details_have_errors,
-            "default_duration": DEFAULT_DURATION_MIN,
+            "default_duration": initial.get("duration_min", DEFAULT_DURATION_MIN),
             "loggable_site_count": sites_for(request.user, Action.LOG).count(),
+            "appointment": appointment,
         },
     )
 

@@ -12,6 +12,7 @@ from django.urls import resolve
 from api.services import api_key_create
 from organisations.models import Organisation
 from tests.factories import OrganisationFactory, SiteFactory, VisitFactory, member, open_case
+from tests.helpdesk.appointment_helpers import at, book
 from tests.url_walk import every_path, samples_for
 
 pytestmark = pytest.mark.django_db
@@ -43,10 +44,16 @@ OWN_OBJECT_ROUTES = {
     "cases:move": set(),  # POST only
     "cases:comment": set(),  # POST only
     "cases:take": set(),  # POST only
+    "api:queue-check-in": set(),  # POST only
+    "api:queue-call-next": set(),  # POST only
     "queue:check_in": {"staff", "manager", "admin"},
     "queue:panel": {"staff", "manager", "admin"},
     "queue:call_next": set(),  # POST only
     "queue:act": set(),  # POST only
+    # Bookings may hold contact details: the counter and its managers, as cases.
+    "appointments:day": {"staff", "manager", "admin"},
+    "appointments:detail": {"staff", "manager", "admin"},
+    "appointments:act": set(),  # POST only
     # The waiting room's TV: numbers and desks only, no login (SPEC §6).
     "queue:display": set(CALLERS),
 }
@@ -83,6 +90,13 @@ def world():
         "other_visit": VisitFactory(site=other_site),
         "own_case": open_case(own_site, title="Eget uppföljningsärende"),
         "other_case": open_case(other_site, title="Annans uppföljningsärende"),
+        "own_appointment": book(own_site, staff, at(10), purpose="Egen bokning"),
+        "other_appointment": book(
+            other_site,
+            member("staff", site=other_site, username="access-other-staff"),
+            at(10),
+            purpose="Annans bokning",
+        ),
         "users": users,
         "key": api_key_create(organisation=own, name="access")[1],
     }
@@ -99,8 +113,9 @@ def client_as(caller: str, world) -> Client:
 
 def routes_with_objects(world, whose: str) -> list[str]:
     site, visit, case = world[f"{whose}_site"], world[f"{whose}_visit"], world[f"{whose}_case"]
+    samples = samples_for(site, visit, case, world[f"{whose}_appointment"])
     without = set(_paths_without_parameters())
-    return [path for path in every_path(samples_for(site, visit, case)) if path not in without]
+    return [path for path in every_path(samples) if path not in without]
 
 
 class _Unfilled(dict):
@@ -136,10 +151,16 @@ def test_another_organisations_objects_are_refused_on_every_route(world, caller)
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_no_answer_on_any_route_mentions_another_organisations_visit_or_case(world, caller):
+def test_no_answer_on_any_route_mentions_another_organisations_visit_case_or_booking(world, caller):
     client = client_as(caller, world)
-    secrets = (str(world["other_visit"].pk), world["other_case"].number)
-    samples = samples_for(world["own_site"], world["own_visit"], world["own_case"])
+    secrets = (
+        str(world["other_visit"].pk),
+        world["other_case"].number,
+        world["other_appointment"].purpose,
+    )
+    samples = samples_for(
+        world["own_site"], world["own_visit"], world["own_case"], world["own_appointment"]
+    )
     leaks = [
         path
         for path in every_path(samples)

@@ -17,12 +17,14 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     SiteFactory,
+    StaffingPatternFactory,
     UserFactory,
     VisitFactory,
     earlier_today,
     member,
     open_case,
 )
+from tests.helpdesk.appointment_helpers import at, book, colleague
 from tests.helpdesk.queue_helpers import call, called, issue, serving
 from visits.models import AgeBand, EService, Provider
 
@@ -346,6 +348,69 @@ def queue_display(app: App) -> None:
     expect(app.page.locator("#latest-number")).to_have_text("A002")
 
 
+def _bookings(app: App) -> list:
+    """Today (the stopped clock: Tuesday 10:30), open 09:00–16:00: Anna booked at 10:00 (not
+    yet come) and 11:00, a colleague with a long name 13:00–14:00 with a long e-service."""
+    freeze_server_clock(app.monkeypatch)
+    today = timezone.localdate()
+    StaffingPatternFactory(site=app.site, weekday=today.weekday())
+    other = colleague(app.site, username="kollega-bokning", first_name="Anna-Karin")
+    other.last_name = "Wikström-Lindgren"
+    other.save()
+    long_word = EService.objects.create(
+        code="test.word",
+        provider_id="arbetsformedlingen",
+        label_sv=LONG_WORD_SV,
+        label_en="Unemploymentinsurancebenefitapplication",
+    )
+    bankid = EService.objects.get(code="eid.bankid")
+    return [
+        book(app.site, app.staff, at(10, day=today), service=bankid),
+        book(app.site, app.staff, at(11, day=today), purpose="Mobilt BankID på ny telefon"),
+        book(app.site, other, at(13, day=today), minutes=60, service=long_word),
+    ]
+
+
+def bookings_page(app: App) -> None:
+    _bookings(app)
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/bokningar/{app.site.code}/")
+    expect(app.page.locator(".staff-day")).to_have_count(2)
+
+
+def bookings_page_with_a_refused_double_booking(app: App) -> None:
+    _bookings(app)
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/bokningar/{app.site.code}/")
+    app.page.select_option("#id_staff", str(app.staff.pk))
+    app.page.fill("#id_starts_at", "11:15")
+    app.page.fill("#id_ends_at", "11:45")
+    with app.page.expect_navigation():
+        app.page.locator(".book-form button[type=submit]").click()
+    expect(app.page.locator("#error-summary")).to_be_visible()
+
+
+def booking_page(app: App) -> None:
+    later = _bookings(app)[1]
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}{later.get_absolute_url()}")
+    expect(app.page.locator("#id_starts_at")).to_be_visible()
+
+
+def queue_panel_with_bookings(app: App) -> None:
+    _bookings(app)
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/ko/{app.site.code}/panel/")
+    expect(app.page.locator(".todays-appointments tbody tr")).to_have_count(3)
+
+
+def quick_log_for_a_booking(app: App) -> None:
+    first = _bookings(app)[0]
+    app.log_in_as_staff()
+    app.page.goto(f"{app.url}/visits/{app.site.code}/?bokning={first.pk}")
+    expect(app.page.locator("#arriving-appointment")).to_be_visible()
+
+
 State = Callable[[App], None]
 
 EVERY_STATE: list[State] = [
@@ -380,4 +445,9 @@ EVERY_STATE: list[State] = [
     queue_check_in_with_a_ticket,
     queue_panel_with_calls,
     queue_display,
+    bookings_page,
+    bookings_page_with_a_refused_double_booking,
+    booking_page,
+    queue_panel_with_bookings,
+    quick_log_for_a_booking,
 ]

@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from helpdesk.appointment_services import appointment_contacts_purge
 from helpdesk.services import case_contacts_purge
 from visits.services import visit_notes_purge
 
@@ -13,7 +14,8 @@ class Command(BaseCommand):
     help = (
         "Clear personal data past its retention period: visit notes after "
         "VISIT_NOTE_RETENTION_DAYS, follow-up cases' contact details "
-        "CASE_CONTACT_RETENTION_DAYS after the case was closed. Statistics do not change. "
+        "CASE_CONTACT_RETENTION_DAYS after the case was closed, and a booking's as long after "
+        "its time. Statistics do not change. "
         "Safe to run as often as you like (for example nightly)."
     )
 
@@ -26,6 +28,9 @@ class Command(BaseCommand):
             "Cleared the contact details of "
             f"{case_contacts_purge(closed_days_ago=contact_days)} follow-up cases closed more "
             f"than {contact_days} days ago.",
+            "Cleared the contact details of "
+            f"{appointment_contacts_purge(ended_days_ago=contact_days)} bookings that ended "
+            f"more than {contact_days} days ago.",
         ):
             logger.info(message)
             self.stdout.write(message)
