@@ -13,6 +13,12 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from api.case_serializers import CaseReferralSerializer, CaseSerializer
+from api.queue_serializers import (
+    CallNextSerializer,
+    CheckInSerializer,
+    IssuedTicketSerializer,
+    TicketSerializer,
+)
 from api.serializers import (
     BulkResponseSerializer,
     BulkVisitsSerializer,
@@ -206,6 +212,71 @@ cases = extend_schema_view(
             ),
         ],
     ),
+)
+
+TICKET_EXAMPLE = {
+    "number": "A017",
+    "site": "lycksele",
+    "letter": "A",
+    "service": None,
+    "status": "waiting",
+    "desk": "",
+    "issued_at": "2026-03-16T10:15:00+01:00",
+    "called_at": None,
+    "started_at": None,
+    "finished_at": None,
+}
+
+queue_check_in = extend_schema_view(
+    post=extend_schema(
+        summary="Check a visitor in to a site's queue",
+        description=(
+            "For the site's counter staff (session) or its organisation's key. Answers 201 "
+            "with the ticket, how many wait before it and the estimated wait in minutes. "
+            "Another organisation's site is a 404."
+        ),
+        request=CheckInSerializer,
+        responses={
+            201: IssuedTicketSerializer,
+            400: OpenApiResponse(FIELD_ERRORS, description="Unknown e-service or queue."),
+            404: ERROR,
+            **COMMON_ERRORS,
+        },
+        examples=[
+            _examples("Into the e-service's queue", {"service": "eid.bankid"}, request=True),
+            _examples("The ticket", {**TICKET_EXAMPLE, "ahead": 3, "estimated_wait_min": 15}),
+        ],
+    )
+)
+
+queue_call_next = extend_schema_view(
+    post=extend_schema(
+        summary="Call the visitor who has waited longest today to a desk",
+        description=(
+            "Two desks calling at once never get the same ticket. Answers 200 with the called "
+            "ticket, or 204 with no body when nobody waits."
+        ),
+        request=CallNextSerializer,
+        responses={
+            200: TicketSerializer,
+            204: OpenApiResponse(description="Nobody waits."),
+            400: OpenApiResponse(FIELD_ERRORS, description="No desk given."),
+            404: ERROR,
+            **COMMON_ERRORS,
+        },
+        examples=[
+            _examples("Desk 2", {"desk": "2"}, request=True),
+            _examples(
+                "The called ticket",
+                {
+                    **TICKET_EXAMPLE,
+                    "status": "called",
+                    "desk": "2",
+                    "called_at": "2026-03-16T10:31:00+01:00",
+                },
+            ),  # fmt: skip
+        ],
+    )
 )
 
 visit_detail = extend_schema_view(

@@ -12,6 +12,10 @@ urlpatterns = [
     path("visits/bulk/", views.VisitBulk.as_view(), name="visits-bulk"),
     path("visits/<uuid:pk>/", views.VisitDetail.as_view(), name="visit-detail"),
     path("cases/", views.CaseListCreate.as_view(), name="cases"),
+    path("sites/<slug:code>/queue/", views.QueueCheckIn.as_view(), name="queue-check-in"),
+    path(
+        "sites/<slug:code>/queue/call-next/", views.QueueCallNext.as_view(), name="queue-call-next"
+    ),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("indicators/", views.IndicatorList.as_view(), name="indicators"),
     path("open/indicators/", views.OpenIndicators.as_view(), name="open-indicators"),

@@ -17,6 +17,12 @@ from api.case_serializers import CaseReferralSerializer, CaseSerializer, api_fie
 from api.codes import CodeLists
 from api.filters import VisitFilter
 from api.pagination import CaseCursorPagination, VisitCursorPagination
+from api.queue_serializers import (
+    CallNextSerializer,
+    CheckInSerializer,
+    IssuedTicketSerializer,
+    TicketSerializer,
+)
 from api.renderers import RowsCsvRenderer
 from api.serializers import (
     MAX_BULK_VISITS,
@@ -36,7 +42,7 @@ from api.statistics import (
     statistics_for,
 )
 from helpdesk.models import Case
-from helpdesk.services import case_create
+from helpdesk.services import case_create, queue_estimated_wait, ticket_call_next, ticket_issue
 from indicators.definitions import INDICATORS
 from visits.services import IngestStatus, visit_ingest
 
@@ -141,6 +147,50 @@ class CaseListCreate(generics.ListAPIView):
         except DjangoValidationError as error:
             raise serializers.ValidationError(api_field_errors(error.message_dict)) from error
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+def _queue_site(request: Request, code: str):
+    """A site whose queue the caller works: its counter staff, or its organisation's key.
+    Any other site is a 404, like one that does not exist."""
+    return get_object_or_404(sites_for(request.user, Action.LOG), code=code)
+
+
+def _refused(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"detail": error.messages})
+
+
+@schema.queue_check_in
+class QueueCheckIn(APIView):
+    def post(self, request: Request, code: str) -> Response:
+        site = _queue_site(request, code)
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            ticket = ticket_issue(site=site, issued_by=_actor(request), **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise _refused(error) from error
+        estimate = queue_estimated_wait(site=site, letter=ticket.letter, ahead_of=ticket)
+        ticket.ahead, ticket.estimated_wait_min = estimate.ahead, estimate.minutes
+        return Response(IssuedTicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
+
+
+@schema.queue_call_next
+class QueueCallNext(APIView):
+    def post(self, request: Request, code: str) -> Response:
+        site = _queue_site(request, code)
+        serializer = CallNextSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            ticket = ticket_call_next(
+                site=site, called_by=_actor(request), **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _refused(error) from error
+        if ticket is None:  # nobody waits
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(TicketSerializer(ticket).data)
 
 
 @schema.visit_detail

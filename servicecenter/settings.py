@@ -230,13 +230,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Cases and queue tickets both have a "status"; name each set instead of a hashed suffix.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "helpdesk.lifecycle.CaseStatus",
+        "TicketStatusEnum": "helpdesk.lifecycle.TicketStatus",
+    },
 }
 
 # Product rules (SPEC §3): small-cell suppression threshold and retention periods.
 STATS_MIN_CELL = env.int("STATS_MIN_CELL", default=5)
 VISIT_NOTE_RETENTION_DAYS = env.int("VISIT_NOTE_RETENTION_DAYS", default=180)
-# A closed follow-up case's contact details are cleared this many days later (SPEC §3).
-CASE_CONTACT_RETENTION_DAYS = env.int("CASE_CONTACT_RETENTION_DAYS", default=90)
+# A closed follow-up case's (and a past booking's) contact details are cleared this many days
+# later (SPEC §3).
 CASE_CONTACT_RETENTION_DAYS = env.int("CASE_CONTACT_RETENTION_DAYS", default=90)
 # How long after saving a visit its author may still undo it (the screen shows 10 seconds;
 # the server allows a little more for a slow connection).
