@@ -38,7 +38,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project first, and not this folder: bench/queue.py would stand in for the standard
+# library's queue, which the thread pools import.
+sys.path[:] = [str(Path(__file__).resolve().parent.parent)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent
+]
 
 from bench.common import (  # noqa: E402
     ROOT,

@@ -115,8 +115,12 @@ def truncate_visit_tables(*, audit: bool = True) -> None:
     """Empty the visit tables (and the audit history the API writes for every visit)."""
     from django.db import connection
 
-    # The statistics rollups are derived from the visits: emptied with them.
+    # The statistics rollups are derived from the visits: emptied with them. The help-desk's
+    # cases and bookings point at visits, so PostgreSQL truncates them together.
     tables = [
+        "helpdesk_casecomment",
+        "helpdesk_case",
+        "helpdesk_appointment",
         "visits_visit_barriers",
         "visits_helpitem",
         "visits_visit",

@@ -83,7 +83,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project first, and not this folder: bench/queue.py would stand in for the standard
+# library's queue, which the thread pools import.
+sys.path[:] = [str(Path(__file__).resolve().parent.parent)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent
+]
 
 from bench.common import (  # noqa: E402
     TIME_ZONE,

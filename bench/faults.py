@@ -60,7 +60,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project first, and not this folder: bench/queue.py would stand in for the standard
+# library's queue, which the thread pools import.
+sys.path[:] = [str(Path(__file__).resolve().parent.parent)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent
+]
 
 from bench.common import print_table, raw_connection  # noqa: E402
 from bench.load import (  # noqa: E402
