@@ -289,6 +289,13 @@ visit_detail = extend_schema_view(
 visits_bulk = extend_schema_view(
     post=extend_schema(
         summary="Report up to 500 visits; each is saved or rejected on its own",
+        description=(
+            "A partner's system calls with its key. The counter's tablet sends the visits it "
+            "kept while offline with the signed-in staff member's session (and the CSRF "
+            "token): they are saved as that staff member's counter visits, under the same "
+            "rule of which sites may be reported. The visit's id is the idempotency key: "
+            "a visit sent again is a `duplicate`, never a second visit."
+        ),
         request=BulkVisitsSerializer,
         responses={200: BulkResponseSerializer, 400: FIELD_ERRORS, **COMMON_ERRORS},
         examples=[

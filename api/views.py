@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -44,7 +45,8 @@ from api.statistics import (
 from helpdesk.models import Case
 from helpdesk.services import case_create, queue_estimated_wait, ticket_call_next, ticket_issue
 from indicators.definitions import INDICATORS
-from visits.services import IngestStatus, visit_ingest
+from visits.models import Visit
+from visits.services import IngestResult, IngestStatus, VisitRecord, visit_ingest
 
 INGEST_HTTP_STATUS = {
     IngestStatus.CREATED: status.HTTP_201_CREATED,
@@ -65,6 +67,22 @@ def _ingest_context(request: Request) -> dict:
 
 def _actor(request: Request):
     return request.user if getattr(request.user, "pk", None) else None
+
+
+def _ingest(
+    request: Request, records: list[VisitRecord], *, readable: QuerySet[Visit]
+) -> list[IngestResult]:
+    """Save reported visits for the caller. Signed in rather than with a key (the tablet's
+    outbox), they are the staff member's own visits logged at the counter; the access rule
+    (the sites they may log at, the visits they may read) is the key's."""
+    staff = _actor(request)
+    return visit_ingest(
+        records=records,
+        readable=readable,
+        actor=staff,
+        logged_by=staff,
+        source=Visit.Source.COUNTER if staff is not None else Visit.Source.API,
+    )
 
 
 @schema.sites
@@ -98,9 +116,7 @@ class VisitListCreate(generics.ListAPIView):
         serializer = VisitSerializer(data=request.data, context=_ingest_context(request))
         serializer.is_valid(raise_exception=True)
         readable = visits_for(request.user, Action.VIEW)
-        [result] = visit_ingest(
-            records=[serializer.to_record()], readable=readable, actor=_actor(request)
-        )
+        [result] = _ingest(request, [serializer.to_record()], readable=readable)
         # Read back through the caller's scope: an id taken by a visit the caller may not
         # read is answered without it.
         visit = _visits_for_output(readable).filter(pk=result.id).first()
@@ -226,10 +242,10 @@ class VisitBulk(APIView):
                     continue
             valid.append((len(results), VisitSerializer.record_from(data)))
             results.append(None)
-        outcomes = visit_ingest(
-            records=[record for _i, record in valid],
+        outcomes = _ingest(
+            request,
+            [record for _i, record in valid],
             readable=visits_for(request.user, Action.VIEW),
-            actor=_actor(request),
         )
         for (index, _record), outcome in zip(valid, outcomes, strict=True):
             results[index] = {"id": str(outcome.id), "status": outcome.status}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django import forms
@@ -242,6 +243,18 @@ class VisitForm(forms.ModelForm):
                 self.add_error(field if field in self.fields else None, errors)
         else:
             self.add_error(None, error)
+
+
+class VisitIdForm(forms.Form):
+    """The id the quick log chose for the visit it is about to save, fresh with every empty
+    form: the same save sent twice (an answer lost, a retry from the tablet's outbox) is the
+    same visit, not two."""
+
+    visit_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def chosen(self) -> uuid.UUID | None:
+        # A malformed id is none: the server chooses one, as for a page without it.
+        return self.cleaned_data["visit_id"] if self.is_valid() else None
 
 
 class HelpItemForm(forms.Form):

@@ -185,12 +185,22 @@ def visit_log(
         created_by=created_by,
         updated_by=created_by,
     )
-    if visit_id is not None:
-        visit.id = visit_id
     # No full_clean(): _check_record above is the one validation of a visit record, and the
     # table's constraints hold its rules again. full_clean() would repeat them by asking the
     # database, one query per check constraint and per foreign key, on every save.
-    visit.save(force_insert=True)
+    if visit_id is None:
+        visit.save(force_insert=True)
+    else:
+        # The id the screen chose: a save retried after a lost answer (or from the tablet's
+        # outbox) names the visit already stored, which is answered as saved, not saved twice.
+        visit.id = visit_id
+        try:
+            with transaction.atomic():
+                visit.save(force_insert=True)
+        except IntegrityError:
+            if not Visit.objects.filter(pk=visit_id).exists():
+                raise  # another constraint than the id's
+            return _logged_before(visit, help_items=help_items, barriers=barriers)
     visit.barriers.set(barriers)
     HelpItem.objects.bulk_create(
         HelpItem(visit=visit, service=item.service, mode=item.mode, outcome=item.outcome)
@@ -205,6 +215,29 @@ def visit_log(
     rollup_add(visit_ids=[visit.pk])
     _broadcast(visit, "visit.logged")
     return visit
+
+
+def _logged_before(
+    visit: Visit, *, help_items: Sequence[HelpItemInput], barriers: Sequence[Barrier]
+) -> Visit:
+    """The visit stored under the id of `visit` (not saved), when it is the same visit logged
+    by the same person; otherwise the id is refused, telling nothing of what it holds."""
+    stored = (
+        Visit.objects.filter(pk=visit.pk, created_by__isnull=False, created_by=visit.created_by)
+        .prefetch_related("help_items", "barriers")
+        .first()
+    )
+    if stored is None or VisitRecord.of(stored) != VisitRecord.of_unsaved(
+        visit, help_items=help_items, barriers=barriers
+    ):
+        raise ValidationError(
+            _(
+                "Another visit was already saved under this visit's id. Reload the page and "
+                "log it again."
+            ),
+            code="id_taken",
+        )
+    return stored
 
 
 @transaction.atomic
@@ -336,6 +369,18 @@ class VisitRecord:
             **{name: getattr(visit, name) for name in REPORTED_FIELDS},
         )
 
+    @classmethod
+    def of_unsaved(
+        cls, visit: Visit, *, help_items: Sequence[HelpItemInput], barriers: Sequence[Barrier]
+    ) -> VisitRecord:
+        """The record of a visit about to be logged, to compare with one stored."""
+        return cls(
+            id=visit.pk,
+            help=tuple(sorted((i.service.pk, i.mode.pk, i.outcome.pk) for i in help_items)),
+            barriers=tuple(sorted(b.pk for b in barriers)),
+            **{name: getattr(visit, name) for name in REPORTED_FIELDS},
+        )
+
     def values(self) -> RecordValues:
         """Its values as visits.records checks them."""
         return {
@@ -367,18 +412,30 @@ class IngestResult:
 
 
 # The columns of the rows `_visit_rows` builds, in their order.
-_VISIT_FIELDS = ("id", "source", "created_at", "updated_at", *REPORTED_FIELDS)
+_VISIT_FIELDS = (
+    "id",
+    "source",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "updated_by_id",
+    "staff_id",
+    *REPORTED_FIELDS,
+)
 _HELP_ITEM_FIELDS = ("visit_id", "service_id", "mode_id", "outcome_id")
 _BARRIER_LINK_FIELDS = ("visit_id", "barrier_id")
 _reported_values = operator.attrgetter(*REPORTED_FIELDS)
 
 
 def _visit_rows(
-    records: Sequence[VisitRecord], *, source: str, now: datetime.datetime
+    records: Sequence[VisitRecord], *, source: str, now: datetime.datetime, logged_by_id: int | None
 ) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """Visits, help items and barrier links as plain tuples (columns as in the `_*_FIELDS`
     above): what COPY writes. Model instances cost more to build than the insert itself."""
-    visits = [(record.id, source, now, now, *_reported_values(record)) for record in records]
+    people = (logged_by_id, logged_by_id, logged_by_id)  # created, updated and staffed by
+    visits = [
+        (record.id, source, now, now, *people, *_reported_values(record)) for record in records
+    ]
     help_items = [
         (record.id, service, mode, outcome)
         for record in records
@@ -400,9 +457,11 @@ def _bulk_create_rows(
         model.objects.bulk_create(model(**dict(zip(fields, row, strict=True))) for row in rows)
 
 
-def _insert(records: Sequence[VisitRecord], *, source: str, actor) -> None:
+def _insert(records: Sequence[VisitRecord], *, source: str, actor, logged_by) -> None:
     now = timezone.now()
-    visits, help_items, barrier_links = _visit_rows(records, source=source, now=now)
+    visits, help_items, barrier_links = _visit_rows(
+        records, source=source, now=now, logged_by_id=logged_by.pk if logged_by else None
+    )
     if copy_supported():
         # A duplicate id raises IntegrityError here as with INSERT: visit_ingest's retry.
         copy_rows(Visit, _VISIT_FIELDS, visits)
@@ -452,8 +511,13 @@ def visit_ingest(
     readable: QuerySet[Visit],
     source: str = Visit.Source.API,
     actor=None,
+    logged_by=None,
 ) -> list[IngestResult]:
     """Save records that are new; recognise the ones already stored.
+
+    `logged_by` is the staff member who logged the visits at the counter and sends them now
+    (the tablet's outbox, signed in): the new visits are theirs, as if saved on the quick log.
+    A partner's system sends visits of nobody in particular.
 
     The client-chosen id is the idempotency key: a record equal to the stored visit is a
     `duplicate` (nothing changes), a different one with the same id is a `conflict`. Stored
@@ -482,12 +546,16 @@ def visit_ingest(
         check_visit_record(record.values(), now=now)
     try:
         with transaction.atomic():
-            _insert(new_records, source=source, actor=actor)
+            _insert(new_records, source=source, actor=actor, logged_by=logged_by)
             _announce_ingest(new_records)
     except IntegrityError:
         for index in fresh.values():
             results[index] = _ingest_one(
-                records[index], readable=readable, source=source, actor=actor
+                records[index],
+                readable=readable,
+                source=source,
+                actor=actor,
+                logged_by=logged_by,
             )
     else:
         for index in fresh.values():
@@ -496,11 +564,11 @@ def visit_ingest(
 
 
 def _ingest_one(
-    record: VisitRecord, *, readable: QuerySet[Visit], source: str, actor
+    record: VisitRecord, *, readable: QuerySet[Visit], source: str, actor, logged_by
 ) -> IngestResult:
     try:
         with transaction.atomic():
-            _insert([record], source=source, actor=actor)
+            _insert([record], source=source, actor=actor, logged_by=logged_by)
             _announce_ingest([record])
     except IntegrityError:
         stored = _stored_records([record.id], readable=readable)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -30,6 +31,7 @@ from visits.forms import (
     DEFAULT_DURATION_MIN,
     SummaryError,
     VisitForm,
+    VisitIdForm,
     collect_help_items,
     error_summary,
     help_item_forms,
@@ -204,6 +206,7 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
     initial = appointment_visit_initial(appointment) if appointment is not None else {}
     service = initial.pop("service", None)
     form = VisitForm(request.POST or None, initial=initial)
+    id_form = VisitIdForm(request.POST or None, initial={"visit_id": uuid.uuid4()})
     help_forms = help_item_forms(data=request.POST or None)
     if service is not None:
         help_forms[0].initial["service"] = service
@@ -217,6 +220,7 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
                     staff=request.user,
                     help_items=help_items,
                     barriers=form.cleaned_data["barriers"],
+                    visit_id=id_form.chosen(),
                     **form.visit_fields(),
                 )
             except ValidationError as error:
@@ -237,6 +241,7 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
         {
             "site": site,
             "form": form,
+            "id_form": id_form,
             "help_forms": help_forms,
             "first_help": help_forms[0],
             "extra_help_forms": help_forms[1:],

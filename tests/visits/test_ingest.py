@@ -89,7 +89,9 @@ def test_a_duplicate_id_raises_integrity_error_and_leaves_the_transaction_usable
     first = record(site)
     visit_ingest(records=[first], readable=Visit.objects.all())
     with pytest.raises(IntegrityError), transaction.atomic():
-        _insert([record(site, id=first.id, duration_min=99)], source="api", actor=None)
+        _insert(
+            [record(site, id=first.id, duration_min=99)], source="api", actor=None, logged_by=None
+        )
     assert stored(first.id) == first
     assert AuditEntry.objects.count() == 1
 

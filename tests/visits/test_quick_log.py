@@ -1,6 +1,7 @@
 import datetime
 import html
 import re
+import uuid
 
 import pytest
 from django.conf import settings
@@ -350,3 +351,61 @@ def test_the_field_messages_are_in_english_for_staff_who_chose_english(staff_cli
         "Choose how the visitor was helped.",
         "Choose an age band.",
     ]
+
+
+def quick_log_visit_id(response) -> str:
+    return re.search(r'name="visit_id" value="([0-9a-f-]+)"', response.content.decode())[1]
+
+
+def test_each_empty_quick_log_form_carries_a_fresh_visit_id(staff_client, site):
+    url = reverse("visits:quick_log", args=[site.code])
+    first, second = (quick_log_visit_id(staff_client.get(url)) for _ in range(2))
+    assert first != second
+
+
+def test_the_same_quick_log_save_sent_twice_is_one_visit_under_the_forms_id(
+    staff_client, site, staff
+):
+    # The first answer was lost on a poor connection and the save was sent again.
+    url = reverse("visits:quick_log", args=[site.code])
+    visit_id = quick_log_visit_id(staff_client.get(url))
+    answers = [staff_client.post(url, typical_visit(visit_id=visit_id)) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert list(Visit.objects.values_list("pk", flat=True)) == [uuid.UUID(visit_id)]
+    assert HelpItem.objects.count() == 1
+
+
+def test_a_refused_save_keeps_its_visit_id_for_the_corrected_one(staff_client, site):
+    url = reverse("visits:quick_log", args=[site.code])
+    visit_id = quick_log_visit_id(staff_client.get(url))
+    refused = staff_client.post(url, typical_visit(visit_id=visit_id, age_band=""))
+    assert quick_log_visit_id(refused) == visit_id
+    staff_client.post(url, typical_visit(visit_id=visit_id))
+    assert list(Visit.objects.values_list("pk", flat=True)) == [uuid.UUID(visit_id)]
+
+
+def test_an_id_already_taken_by_another_staff_members_visit_is_refused_and_nothing_saved(
+    staff_client, site
+):
+    taken = VisitFactory(site=site, duration_min=40)
+    response = staff_client.post(
+        reverse("visits:quick_log", args=[site.code]), typical_visit(visit_id=str(taken.pk))
+    )
+    assert response.status_code == 200
+    summary = re.search(r'<div class="form-errors".*?</ul>', response.text, re.DOTALL)[0]
+    assert (
+        "Ett annat besök har redan sparats under det här besökets id. "
+        "Ladda om sidan och registrera besöket igen."
+    ) in html.unescape(summary)
+    assert Visit.objects.count() == 1
+    taken.refresh_from_db()
+    assert taken.duration_min == 40
+
+
+def test_the_same_id_sent_again_with_other_values_is_refused(staff_client, site):
+    url = reverse("visits:quick_log", args=[site.code])
+    visit_id = quick_log_visit_id(staff_client.get(url))
+    staff_client.post(url, typical_visit(visit_id=visit_id))
+    response = staff_client.post(url, typical_visit(visit_id=visit_id, duration_min="45"))
+    assert response.status_code == 200
+    assert Visit.objects.get().duration_min == 15
