@@ -78,7 +78,35 @@ class CaseNumberSequence(models.Model):
         return f"{self.site_id}/{self.year}: {self.last}"
 
 
-class Case(models.Model):
+class VisitorContact(models.Model):
+    """A visitor's contact details, on a follow-up case or a booking: the only personal data
+    the system holds (SPEC §3), kept only with the visitor's recorded consent
+    (services.contact_details_apply) and cleared some days after the case is closed or the
+    booking has passed (purge_personal_data)."""
+
+    contact_consent_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
+    contact_name = models.CharField(_("name"), max_length=CASE_CONTACT_NAME_MAX_LENGTH, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            # No contact details without the visitor's recorded consent.
+            models.CheckConstraint(
+                condition=models.Q(contact_consent_at__isnull=False)
+                | models.Q(contact_name="", contact_phone="", contact_email=""),
+                name="%(class)s_contact_needs_consent",
+            ),
+        ]
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_name or self.contact_phone or self.contact_email)
+
+
+class Case(VisitorContact):
     """A follow-up case (uppföljningsärende): what the counter could not finish."""
 
     class Source(models.TextChoices):
@@ -137,13 +165,6 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("referred to"),
     )
-    # Contact details: the only personal data the system holds (SPEC §3), kept only with the
-    # visitor's recorded consent and cleared after the case is closed (purge_personal_data).
-    contact_consent_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
-    contact_name = models.CharField(_("name"), max_length=CASE_CONTACT_NAME_MAX_LENGTH, blank=True)
-    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
-    contact_email = models.EmailField(_("e-mail"), blank=True)
-    contact_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.COUNTER)
     referred_by = models.ForeignKey(
         "organisations.Organisation",
@@ -172,7 +193,7 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
 
-    class Meta:
+    class Meta(VisitorContact.Meta):
         ordering = ["-created_at", "-id"]
         verbose_name = _("follow-up case")
         verbose_name_plural = _("follow-up cases")
@@ -181,6 +202,7 @@ class Case(models.Model):
             models.Index(fields=["due_date"], name="case_due_date"),
         ]
         constraints = [
+            *VisitorContact.Meta.constraints,
             models.UniqueConstraint(
                 fields=["site", "year", "sequence"], name="case_number_unique_per_site_year"
             ),
@@ -192,12 +214,6 @@ class Case(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(sequence__gte=1), name="case_sequence_positive"
-            ),
-            # No contact details without the visitor's recorded consent.
-            models.CheckConstraint(
-                condition=models.Q(contact_consent_at__isnull=False)
-                | models.Q(contact_name="", contact_phone="", contact_email=""),
-                name="case_contact_needs_consent",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["resolved", "closed"])
@@ -215,10 +231,6 @@ class Case(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cases:detail", args=[self.number])
-
-    @property
-    def has_contact(self) -> bool:
-        return bool(self.contact_name or self.contact_phone or self.contact_email)
 
     def next_statuses(self) -> tuple[str, ...]:
         return CASE_TRANSITIONS[self.status]
@@ -444,7 +456,7 @@ APPOINTMENT_MAX_MINUTES = 240
 APPOINTMENT_NO_OVERLAP = "appointment_no_double_booking"
 
 
-class Appointment(models.Model):
+class Appointment(VisitorContact):
     """A booked time with one of a site's counter staff."""
 
     Status = AppointmentStatus
@@ -477,13 +489,6 @@ class Appointment(models.Model):
         blank=True,
         validators=list(CASE_TEXT_VALIDATORS),
     )
-    # As on a case (SPEC §3): only with the visitor's recorded consent, and cleared some days
-    # after the appointment (appointment_services.appointment_contacts_purge).
-    contact_consent_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
-    contact_name = models.CharField(_("name"), max_length=CASE_CONTACT_NAME_MAX_LENGTH, blank=True)
-    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
-    contact_email = models.EmailField(_("e-mail"), blank=True)
-    contact_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -512,7 +517,7 @@ class Appointment(models.Model):
 
     objects = AppointmentQuerySet.as_manager()
 
-    class Meta:
+    class Meta(VisitorContact.Meta):
         ordering = ["starts_at", "pk"]
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
@@ -521,6 +526,7 @@ class Appointment(models.Model):
             models.Index(fields=["staff", "starts_at"], name="appointment_staff_starts"),
         ]
         constraints = [
+            *VisitorContact.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="appointment_ends_after_start",
@@ -528,12 +534,6 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=AppointmentStatus.values),
                 name="appointment_status_valid",
-            ),
-            # No contact details without the visitor's recorded consent.
-            models.CheckConstraint(
-                condition=models.Q(contact_consent_at__isnull=False)
-                | models.Q(contact_name="", contact_phone="", contact_email=""),
-                name="appointment_contact_needs_consent",
             ),
             # Only a visitor who came has a visit.
             models.CheckConstraint(
@@ -547,10 +547,6 @@ class Appointment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("appointments:detail", args=[self.site.code, self.pk])
-
-    @property
-    def has_contact(self) -> bool:
-        return bool(self.contact_name or self.contact_phone or self.contact_email)
 
     @property
     def minutes(self) -> int:

@@ -33,7 +33,6 @@ from helpdesk.models import (
     DEFAULT_TICKET_LETTER,
     DESK_MAX_LENGTH,
     TICKET_SEQUENCE_DIGITS,
-    Appointment,
     Case,
     CaseComment,
     CaseNumberSequence,
@@ -41,6 +40,7 @@ from helpdesk.models import (
     ServiceLevel,
     ServiceQueue,
     TicketNumberSequence,
+    VisitorContact,
 )
 from organisations.models import Organisation, Site
 from servicecenter.live import broadcast, queue_group, site_changed_on_commit
@@ -147,7 +147,7 @@ def _check_assignee(case: Case) -> None:
 
 
 def contact_details_apply(
-    holder: Case | Appointment, contact: ContactDetails, now: datetime.datetime
+    holder: VisitorContact, contact: ContactDetails, now: datetime.datetime
 ) -> None:
     """The consent rule of a visitor's contact details (SPEC §3), for a case or a booking:
     details only with consent, the moment of consent kept with them; refused otherwise."""
