@@ -110,6 +110,7 @@ def pg_restart_command(database_url: str) -> list[str]:
 class Probes:
     """Single visits that must all arrive, each retried with its own id until acknowledged."""
 
+    fault: str  # each fault's probes draw visits (and ids) of their own
     site: str | None = None  # every visit at this site, when set (the live socket's)
     sent: int = 0
     acknowledged: set[str] = field(default_factory=set)
@@ -119,7 +120,7 @@ class Probes:
     async def run(self, clients: Clients, index: int, end: float) -> None:
         import aiohttp
 
-        generator = partner_generator(clients.sites, clients.args, "probe", index)
+        generator = partner_generator(clients.sites, clients.args, "probe", self.fault, index)
         headers = {
             "Authorization": f"Api-Key {clients.keys[index % len(clients.keys)]}",
             "Content-Type": "application/json",
@@ -145,6 +146,8 @@ class Probes:
                     self.answers.append((time.monotonic(), status))
                     if status in (200, 201):
                         self.acknowledged.add(visit["id"])
+                        break
+                    if status == 409:  # a definite answer: the id is another visit's
                         break
                     await asyncio.sleep(retry_after)
 
@@ -277,7 +280,7 @@ class Faults:
             self.failures.append(f"{name}: the visit table grew less than was acknowledged")
 
     async def postgres_restart(self) -> None:
-        probes = Probes()
+        probes = Probes(fault="pg")
         command = (
             shlex.split(self.args.pg_restart)
             if self.args.pg_restart
@@ -320,7 +323,7 @@ class Faults:
 
     async def redis_outage(self) -> None:
         site = self.clients.staff[0].site.code
-        probes = Probes(site=site)
+        probes = Probes(fault="redis", site=site)
         live = LiveSocket(f"/ws/statistik/site/{site}/")
         await asyncio.to_thread(make_manager, self.clients.staff[0].username)
         jar = await sign_in(self.clients, self.clients.staff[0].username)

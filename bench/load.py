@@ -95,6 +95,7 @@ import tempfile
 import threading
 import time
 import traceback
+import uuid
 import zoneinfo
 from collections import Counter
 from collections.abc import Sequence
@@ -460,8 +461,9 @@ def find_form(html: str, wanted: str) -> HtmlForm:
 
 def quick_log_values(form: HtmlForm, visit, zone: zoneinfo.ZoneInfo) -> dict:
     """What the staff enter for `visit` on the quick-log form, started now (the form's own
-    default, to the minute)."""
+    default, to the minute), under a new visit id, as each fresh form carries."""
     values: dict[str, str | list[str]] = {
+        "visit_id": str(uuid.uuid4()),
         "started_at": datetime.datetime.now(zone).strftime("%Y-%m-%dT%H:%M"),
         "duration_min": str(visit.duration_min),
         "participants": str(visit.participants),
