@@ -132,6 +132,17 @@ CONFIDENCE_CHOICES = [("", _("Not asked"))] + [
 ]
 
 
+class MunicipalitySelect(forms.Select):
+    """Each municipality's option carries its SCB code: the tablet's outbox reports a visit
+    kept offline through the API, which names municipalities by code."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if hasattr(value, "instance"):
+            option["attrs"]["data-code"] = value.instance.code
+        return option
+
+
 class VisitForm(forms.ModelForm):
     first_visit = forms.NullBooleanField(
         label=_("First visit"),
@@ -187,6 +198,7 @@ class VisitForm(forms.ModelForm):
             "age_band": forms.RadioSelect,
             "gender": forms.RadioSelect,
             "barriers": forms.CheckboxSelectMultiple,
+            "visitor_municipality": MunicipalitySelect,
             # Django gives it maxlength from the model field (NOTE_MAX_LENGTH).
             "note": forms.Textarea(attrs={"rows": 3}),
         }

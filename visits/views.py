@@ -47,6 +47,7 @@ from visits.models import (
     Visit,
     Weekday,
 )
+from visits.offline_views import outbox_context
 from visits.records import NOTE_VALIDATORS
 from visits.services import (
     HelpItemInput,
@@ -253,6 +254,9 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             "undo_visit": undo_visit,
             "undo_left": _undo_left(undo_seconds) if undo_visit else "",
             "undo_seconds": undo_seconds,
+            # When the undo period ends, in the tablet's terms: a copy of this page opened
+            # later without a connection must not offer an undo that is long gone.
+            "undo_until_ms": int((timezone.now().timestamp() + undo_seconds) * 1000),
             "saved_summary": _saved_summary(undo_visit) if undo_visit else "",
             "time_zone": timezone.get_current_timezone_name(),
             "error_summary": error_summary(form, help_forms, quick_log=True),
@@ -266,6 +270,7 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             "default_duration": initial.get("duration_min", DEFAULT_DURATION_MIN),
             "loggable_site_count": sites_for(request.user, Action.LOG).count(),
             "appointment": appointment,
+            **outbox_context(request, site),
         },
     )
 
@@ -322,7 +327,16 @@ def today(request: HttpRequest, site_code: str) -> HttpResponse:
         changeable_ids=changeable,
         follow_up_token=get_token(request) if can_follow_up else "",
     )
-    return render(request, "visits/today.html", {"site": site, "table": table})
+    return render(
+        request,
+        "visits/today.html",
+        {
+            "site": site,
+            "table": table,
+            "time_zone": timezone.get_current_timezone_name(),
+            **outbox_context(request, site),
+        },
+    )
 
 
 @login_required

@@ -100,6 +100,13 @@
 
   const finished = form.dataset.finishedTimer;
   if (finished) store(load().filter((timer) => timer.id !== finished));
+  // A visit saved by the outbox (visit-outbox.js), which the server has not seen yet.
+  form.addEventListener("visit-kept", (event) => {
+    const timer = event.detail.timer;
+    if (timer) store(load().filter((t) => t.id !== timer));
+    timerField.value = "";
+    render();
+  });
 
   function button(text, className, action, onClick) {
     const element = document.createElement("button");

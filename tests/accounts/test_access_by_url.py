@@ -27,6 +27,7 @@ OWN_OBJECT_ROUTES = {
     "visits:today": {"staff", "manager", "admin"},
     "visits:edit": {"staff", "manager", "admin"},
     "visits:same_again": set(),  # POST only
+    "visits:manifest": {"staff", "manager", "admin"},
     "visits:undo": set(),  # POST only
     "api:visit-detail": {"staff", "manager", "analyst", "admin", "api_key"},
     "visits:staffing": {"manager", "admin"},

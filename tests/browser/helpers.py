@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from tests.factories import PASSWORD
 
@@ -85,3 +85,25 @@ def assert_saved(page: Page) -> None:
     """Fail with the form's own explanation when the screen came back with errors."""
     errors = page.locator("#error-summary")
     assert not errors.count(), f"The visit was not saved: {errors.inner_text()}"
+
+
+def wait_until_ready_for_offline(page: Page) -> None:
+    """The worker controls the page and keeps the quick log and the day's list."""
+    page.wait_for_function("document.documentElement.dataset.offlineReady === 'true'")
+
+
+def outbox_items(page: Page):
+    return page.locator("#outbox-list li")
+
+
+def keep_visit_offline(page: Page, tap, note: str = "") -> None:
+    """The four taps of an ordinary visit, with no connection: the visit joins the outbox."""
+    before = outbox_items(page).count()
+    tap(service_option(page, "eid.bankid"))
+    tap(choice(page, "help-0-mode", "taught"))
+    tap(choice(page, "age_band", "75+"))
+    if note:
+        page.locator("#more-details summary").click()
+        page.fill("[name=note]", note)
+    tap(page.locator("#save-visit"))
+    expect(outbox_items(page)).to_have_count(before + 1)

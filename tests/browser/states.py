@@ -12,7 +12,13 @@ from playwright.sync_api import Page, expect
 from helpdesk.models import Case
 from helpdesk.services import case_comment_add, case_transition
 from organisations.models import Membership
-from tests.browser.helpers import freeze_server_clock, log_in, log_typical_visit
+from tests.browser.helpers import (
+    freeze_server_clock,
+    keep_visit_offline,
+    log_in,
+    log_typical_visit,
+    wait_until_ready_for_offline,
+)
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -411,6 +417,32 @@ def quick_log_for_a_booking(app: App) -> None:
     expect(app.page.locator("#arriving-appointment")).to_be_visible()
 
 
+def _offline_with_a_waiting_and_a_refused_visit(app: App) -> None:
+    """Without a connection: one visit the server refused (a personal identity number in the
+    note, typed offline) and one waiting to be sent."""
+    context = app.page.context
+    app.log_in_as_staff()
+    wait_until_ready_for_offline(app.page)
+    context.set_offline(True)
+    keep_visit_offline(app.page, app.tap, note="Hjälpte 19121212-1212 med deklarationen")
+    context.set_offline(False)
+    expect(app.page.locator("#outbox-list li.outbox-refused")).to_have_count(1)
+    context.set_offline(True)
+    keep_visit_offline(app.page, app.tap)
+
+
+def quick_log_offline_with_waiting_and_refused_visits(app: App) -> None:
+    _offline_with_a_waiting_and_a_refused_visit(app)
+    app.page.reload()
+    expect(app.page.locator("#outbox-list li")).to_have_count(2)
+
+
+def todays_visits_offline_with_waiting_visits(app: App) -> None:
+    _offline_with_a_waiting_and_a_refused_visit(app)
+    app.page.goto(f"{app.url}/visits/{app.site.code}/today/")
+    expect(app.page.locator("#outbox-list li")).to_have_count(2)
+
+
 State = Callable[[App], None]
 
 EVERY_STATE: list[State] = [
@@ -450,4 +482,6 @@ EVERY_STATE: list[State] = [
     booking_page,
     queue_panel_with_bookings,
     quick_log_for_a_booking,
+    quick_log_offline_with_waiting_and_refused_visits,
+    todays_visits_offline_with_waiting_visits,
 ]
