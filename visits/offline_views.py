@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import Action, sites_for
+from organisations.models import Site
 
 # What the quick log needs to open with no connection: its styles, scripts and icons. The
 # pages themselves (a site's quick log and day's list, with the site's e-services and code
@@ -125,7 +126,7 @@ def manifest(request: HttpRequest, site_code: str) -> JsonResponse:
     )
 
 
-def outbox_context(request: HttpRequest, site) -> dict:
+def outbox_context(site: Site) -> dict:
     """What the outbox panel (visits/_outbox.html) needs on the quick log and the day's list."""
     return {
         "outbox_pages": json.dumps(

@@ -270,7 +270,7 @@ def quick_log(request: HttpRequest, site_code: str) -> HttpResponse:
             "default_duration": initial.get("duration_min", DEFAULT_DURATION_MIN),
             "loggable_site_count": sites_for(request.user, Action.LOG).count(),
             "appointment": appointment,
-            **outbox_context(request, site),
+            **outbox_context(site),
         },
     )
 
@@ -334,7 +334,7 @@ def today(request: HttpRequest, site_code: str) -> HttpResponse:
             "site": site,
             "table": table,
             "time_zone": timezone.get_current_timezone_name(),
-            **outbox_context(request, site),
+            **outbox_context(site),
         },
     )
 

@@ -76,24 +76,10 @@
     try { return JSON.parse(window.localStorage.getItem(key)) || []; } catch (e) { return []; }
   };
   const store = (timers) => window.localStorage.setItem(key, JSON.stringify(timers));
-  const pad = (n) => String(n).padStart(2, "0");
-  // Times are read and saved in the site's time zone (from the server), whatever zone the
-  // tablet's clock is set to: a timer started at 10:15 in Lycksele is saved as 10:15 there.
-  const siteTime = new Intl.DateTimeFormat("en-GB", {
-    timeZone: form.dataset.timeZone,
-    year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-  });
-  const siteParts = (date) => Object.fromEntries(
-    siteTime.formatToParts(date).map((part) => [part.type, part.value]));
-  const siteClock = (date) => {
-    const p = siteParts(date);
-    return `${p.hour}:${p.minute}`;
-  };
-  const siteInputValue = (date) => {
-    const p = siteParts(date);
-    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
-  };
+  const { actionButton: button, pad } = window.servicecenter;
+  const siteTime = window.servicecenter.siteClock(form.dataset.timeZone);
+  const siteClock = siteTime.clock;
+  const siteInputValue = siteTime.inputValue;
   const timerStatus = document.getElementById("timer-status");
   // The timer whose discard waits for a yes or a cancel; render() keeps showing the question.
   let confirming = null;
@@ -107,16 +93,6 @@
     timerField.value = "";
     render();
   });
-
-  function button(text, className, action, onClick) {
-    const element = document.createElement("button");
-    element.type = "button";
-    element.className = className;
-    element.textContent = text;
-    element.dataset.action = action;
-    element.addEventListener("click", onClick);
-    return element;
-  }
 
   function render(focusAction) {
     const timers = load();

@@ -41,43 +41,13 @@
   const put = async (item) => (await database).put("visits", item);
   const remove = async (id) => (await database).delete("visits", id);
 
-  // --- the site's clock -----------------------------------------------------------------
   // The form's times are the site's local time (Europe/Stockholm), whatever zone the
   // tablet is set to; the API wants an instant with its offset.
-  const siteTime = new Intl.DateTimeFormat("en-GB", {
-    timeZone: panel.dataset.timeZone,
-    year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
-  });
-  const siteParts = (date) => Object.fromEntries(
-    siteTime.formatToParts(date).map((part) => [part.type, part.value]));
-  const offsetMinutes = (date) => {
-    const p = siteParts(date);
-    const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
-    return Math.round((asUtc - Math.floor(date.getTime() / 1000) * 1000) / 60000);
-  };
-  const pad = (n) => String(n).padStart(2, "0");
-  function siteInstant(value) {
-    // "2026-03-16T10:15" in the site's zone, as "2026-03-16T10:15:00+01:00".
-    const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
-    if (!match) return value || null; // the server words what is wrong with it
-    const [, y, mo, d, h, mi] = match.map(Number);
-    const wall = Date.UTC(y, mo - 1, d, h, mi);
-    let instant = wall;
-    for (let i = 0; i < 3; i += 1) instant = wall - offsetMinutes(new Date(instant)) * 60000;
-    const offset = offsetMinutes(new Date(instant));
-    const sign = offset < 0 ? "-" : "+";
-    const hours = pad(Math.floor(Math.abs(offset) / 60));
-    return `${value}:00${sign}${hours}:${pad(Math.abs(offset) % 60)}`;
-  }
-  const siteInputValue = (date) => {
-    const p = siteParts(date);
-    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
-  };
-  const siteClock = (date) => {
-    const p = siteParts(date);
-    return `${p.hour}:${p.minute}`;
-  };
+  const { actionButton } = window.servicecenter;
+  const siteTime = window.servicecenter.siteClock(panel.dataset.timeZone);
+  const siteInstant = siteTime.instant;
+  const siteInputValue = siteTime.inputValue;
+  const siteClock = siteTime.clock;
 
   // --- a form as a visit record -----------------------------------------------------------
   // The same values the form would have posted, in the shape of POST /api/v1/visits/: the
@@ -134,16 +104,6 @@
   const announce = (text) => { status.textContent = text; };
   let signedOut = false;
   let confirming = null; // the item whose discard waits for a yes or a cancel
-
-  function actionButton(text, className, action, onClick) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = className;
-    button.textContent = text;
-    button.dataset.action = action;
-    button.addEventListener("click", onClick);
-    return button;
-  }
 
   function itemRow(item) {
     const row = document.createElement("li");
@@ -308,10 +268,15 @@
     return ["help-0-service", "help-0-mode", "age_band"].every((name) => data.get(name));
   }
 
-  function freshForm() {
-    form.reset();
+  // A new visit: its own id, started now.
+  function newVisit() {
     form.querySelector("[name=visit_id]").value = crypto.randomUUID();
     form.querySelector("[name=started_at]").value = siteInputValue(new Date());
+  }
+
+  function freshForm() {
+    form.reset();
+    newVisit();
     element("more-details").open = false;
     editing = null;
   }
@@ -393,10 +358,7 @@
   if (form) {
     // A copy of the page kept by the worker may be hours old: a new visit id and the time
     // now, unless the server just refused this form and its values are to be corrected.
-    if (!element("error-summary")) {
-      form.querySelector("[name=visit_id]").value = crypto.randomUUID();
-      form.querySelector("[name=started_at]").value = siteInputValue(new Date());
-    }
+    if (!element("error-summary")) newVisit();
     const banner = element("undo-banner");
     if (banner && Date.now() > Number(banner.dataset.undoUntil) + 60000) banner.remove();
 
